@@ -1,0 +1,54 @@
+"""Quickstart: an iris classifier on an Azure ML managed online endpoint.
+
+Blue serves model v1 and takes 90% of live traffic; green serves v2 and takes 10%. Both autoscale
+on CPU and on requests per minute between 1 and 5 instances. Deploy with `pulumi up`; try it
+offline with `ml-inference-lb plan .` or on this machine with `ml-inference-lb local up .`.
+"""
+
+import pulumi
+
+from ml_inference_lb import InferenceCluster
+
+config = pulumi.Config()
+
+shared = {
+    "model": {"path": "model", "name": "iris-softmax"},
+    "code": {"path": "src", "scoring_script": "score.py"},
+    "environment": {
+        "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest",
+        "conda_file": "environment.yml",
+        "name": "iris-scoring",
+    },
+}
+
+cluster = InferenceCluster(
+    "iris",
+    {
+        "resource_group_name": config.get("resourceGroupName") or "rg-ml-inference-quickstart",
+        "endpoint": {"auth_mode": "key"},
+        "pool": {
+            "instance_type": "Standard_DS3_v2",
+            "instance_count": 2,
+            "autoscale": {
+                "min_instances": 1,
+                "max_instances": 5,
+                "rules": [
+                    {"metric": "CpuUtilizationPercentage", "scale_out_above": 70, "scale_in_below": 25},
+                    {"metric": "RequestsPerMinute", "scale_out_above": 600, "scale_in_below": 60},
+                ],
+            },
+        },
+        "probes": {"readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3}},
+        "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 4},
+        "deployments": [
+            {**shared, "name": "blue", "traffic_percent": 90, "environment_variables": {"MODEL_VERSION": "v1", "WORKER_COUNT": "4"}},
+            {**shared, "name": "green", "traffic_percent": 10, "environment_variables": {"MODEL_VERSION": "v2", "WORKER_COUNT": "4"}},
+        ],
+        "tags": {"app": "iris", "owner": "ml-platform"},
+    },
+)
+
+pulumi.export("scoring_uri", cluster.scoring_uri)
+pulumi.export("endpoint_name", cluster.endpoint_name)
+pulumi.export("deployment_ids", cluster.deployment_ids)
+pulumi.export("primary_key", cluster.primary_key)

@@ -1,0 +1,53 @@
+"""ml-inference-lb: load-balanced model inference on Azure Machine Learning as one Pulumi component.
+
+Public args (TypedDicts) → one validated spec → targets: Azure (``InferenceCluster``), the offline
+plan (``ml-inference-lb plan``) and the local runtime (``ml-inference-lb local up``).
+"""
+
+from ._version import __version__
+from .args import (
+    AutoscaleArgs,
+    CodeArgs,
+    DeploymentArgs,
+    DiagnosticsArgs,
+    EndpointArgs,
+    EnvironmentArgs,
+    ExistingWorkspaceArgs,
+    InferenceClusterArgs,
+    ModelArgs,
+    PoolArgs,
+    ProbeArgs,
+    ProbesArgs,
+    RequestSettingsArgs,
+    ScaleRuleArgs,
+    ScheduleArgs,
+    WorkspaceArgs,
+)
+from .azure import InferenceCluster
+from .errors import InferenceClusterArgsError, Problem
+from .spec import ClusterSpec, build_spec
+
+__all__ = [
+    "AutoscaleArgs",
+    "ClusterSpec",
+    "CodeArgs",
+    "DeploymentArgs",
+    "DiagnosticsArgs",
+    "EndpointArgs",
+    "EnvironmentArgs",
+    "ExistingWorkspaceArgs",
+    "InferenceCluster",
+    "InferenceClusterArgs",
+    "InferenceClusterArgsError",
+    "ModelArgs",
+    "PoolArgs",
+    "Problem",
+    "ProbeArgs",
+    "ProbesArgs",
+    "RequestSettingsArgs",
+    "ScaleRuleArgs",
+    "ScheduleArgs",
+    "WorkspaceArgs",
+    "__version__",
+    "build_spec",
+]

@@ -1,0 +1,303 @@
+"""Public arguments of :class:`~ml_inference_lb.InferenceCluster`, as TypedDicts (the Pulumi convention).
+
+Values the library must validate (names, percentages, counts, durations) are plain Python
+values: they are checked once, when the component is constructed, before any resource is
+registered. Identifiers of Azure resources that already exist (resource group, an existing
+workspace, a Log Analytics workspace id) accept ``pulumi.Input`` so they can come from other
+resources of the stack.
+
+Every field documents its default and what Azure does with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, TypedDict
+
+import pulumi
+from typing_extensions import NotRequired
+
+AuthMode = Literal["key", "aad_token", "aml_token"]
+PublicNetworkAccess = Literal["enabled", "disabled"]
+ScaleMetric = Literal[
+    "CpuUtilizationPercentage",
+    "CpuMemoryUtilizationPercentage",
+    "DiskUtilization",
+    "GpuUtilizationPercentage",
+    "GpuMemoryUtilizationPercentage",
+    "RequestsPerMinute",
+    "RequestLatency_P50",
+    "RequestLatency_P90",
+    "RequestLatency_P95",
+    "RequestLatency_P99",
+    "RequestLatency",
+    "ConnectionsActive",
+    "NewConnectionsPerSecond",
+]
+Weekday = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class ExistingWorkspaceArgs(TypedDict):
+    """Bring your own Azure ML workspace: nothing is created for it and nothing of it is deleted."""
+
+    name: pulumi.Input[str]
+    """Name of the existing ``Microsoft.MachineLearningServices/workspaces`` resource."""
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """Its resource group. Default: the cluster's ``resource_group_name``."""
+
+
+class WorkspaceArgs(TypedDict, total=False):
+    """A new workspace, created with the resources Azure requires beside it, secure by default.
+
+    Created alongside it: a storage account (TLS 1.2, HTTPS only, no public blob access, no
+    shared-key access for blobs made public), a key vault (RBAC authorisation, purge
+    protection, 90-day soft delete), a Log Analytics workspace with a workspace-based
+    Application Insights component, and a container registry (admin user off). Names that Azure
+    needs globally unique get a random suffix from ``pulumi-random``.
+    """
+
+    name: str
+    """Workspace name, 3-33 characters, letters, digits, ``-`` and ``_``, starting with a letter or digit.
+    Default: ``<cluster name>-ws``."""
+    public_network_access: PublicNetworkAccess
+    """Whether the workspace (and its data plane) is reachable from public networks. Default ``"enabled"``."""
+    isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]
+    """The workspace managed virtual network that Azure puts the deployments' egress in
+    (``managedNetwork.isolationMode``). Azure's recommended network isolation for managed online
+    endpoints. Default ``"AllowInternetOutbound"``."""
+    container_registry_sku: Literal["Basic", "Standard", "Premium"]
+    """SKU of the container registry that holds the deployments' images. Default ``"Premium"``
+    (needed for private endpoints and a managed network with ``AllowOnlyApprovedOutbound``)."""
+    log_retention_days: int
+    """Retention of the Log Analytics workspace, 30-730 days. Default 30."""
+
+
+class ModelArgs(TypedDict, total=False):
+    """The model a deployment serves: a local path (uploaded and registered) or an existing asset.
+
+    Give exactly one of ``path`` and ``asset_id``.
+    """
+
+    path: str
+    """A local file or folder. The library uploads it to the workspace's storage and registers a
+    model version named ``name`` whose version is the content hash, so a change of the files is a
+    new version and an unchanged model is never re-uploaded. The deployment sees it under
+    ``AZUREML_MODEL_DIR``."""
+    asset_id: str
+    """An existing model: ``azureml:<name>:<version>``, ``azureml://registries/<r>/models/<n>/versions/<v>``
+    or a full ARM id. Cannot be served by the local target."""
+    name: str
+    """Model name when ``path`` is given. Deployments that give the same name and path share one
+    registered model. Default: ``<deployment name>-model``."""
+
+
+class CodeArgs(TypedDict, total=False):
+    """The scoring code: a folder with a scoring script that defines ``init()`` and ``run(raw_data)``."""
+
+    path: str
+    """Local folder uploaded and registered as a versioned code asset (content hash as version)."""
+    asset_id: str
+    """An existing code asset id. Cannot be served by the local target."""
+    scoring_script: str
+    """Path of the scoring script relative to the code folder. Required."""
+    name: str
+    """Code asset name when ``path`` is given. Default: ``<cluster name>-<folder name>``."""
+
+
+class EnvironmentArgs(TypedDict, total=False):
+    """The container environment. Give ``asset_id``, or ``image`` with an optional ``conda_file``."""
+
+    asset_id: str
+    """An existing environment, e.g. ``azureml://registries/azureml/environments/sklearn-1.5/labels/latest``."""
+    image: str
+    """A base image, e.g. ``mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest``; Azure builds the
+    environment from it and the conda file."""
+    conda_file: str
+    """Local path of a conda YAML file whose dependencies Azure installs on top of ``image``."""
+    name: str
+    """Environment name when ``image`` is given. Default: ``<deployment name>-env``."""
+
+
+class ProbeArgs(TypedDict, total=False):
+    """An HTTP probe of the inference server. Azure's defaults apply to every field not given."""
+
+    initial_delay_seconds: int
+    """Seconds after the container starts before the first probe. Azure default 10."""
+    period_seconds: int
+    """Seconds between probes. Azure default 10."""
+    timeout_seconds: int
+    """Seconds a probe may take before it counts as failed. Azure default 2."""
+    success_threshold: int
+    """Consecutive successes to count as healthy after a failure. Azure default 1 (must be 1 for liveness)."""
+    failure_threshold: int
+    """Consecutive failures before Azure acts. Azure default 30."""
+
+
+class ProbesArgs(TypedDict, total=False):
+    """Probes of each replica. A failed liveness probe restarts the container; a failed readiness probe
+    takes it out of the load balancer; the startup probe holds the other two until the container started."""
+
+    liveness: ProbeArgs
+    readiness: ProbeArgs
+    startup: ProbeArgs
+    """Not set by default (Azure then runs no startup probe)."""
+
+
+class RequestSettingsArgs(TypedDict, total=False):
+    """How Azure's front end treats scoring requests for a deployment."""
+
+    request_timeout_ms: int
+    """Scoring timeout, 1-180000 ms. Azure default 5000. Past it the caller gets 408."""
+    max_concurrent_requests_per_instance: int
+    """Requests a replica may work on at once. Azure default 1. Past it Azure answers 429 at once.
+    Match it to the inference server's ``WORKER_COUNT``."""
+
+
+class ScaleRuleArgs(TypedDict, total=False):
+    """One metric and its thresholds. ``scale_out_above`` and ``scale_in_below`` each make one Azure
+    Monitor autoscale rule; give at least one of them."""
+
+    metric: ScaleMetric
+    """Deployment metrics (CPU, memory, disk, GPU utilisation, ``RequestsPerMinute``,
+    ``RequestLatency_P50``..``_P99`` in ms) are read from the deployment itself. Endpoint metrics are
+    read from the endpoint: ``RequestLatency`` filtered to this deployment by its ``deployment``
+    dimension; ``ConnectionsActive`` and ``NewConnectionsPerSecond`` for the whole endpoint."""
+    scale_out_above: float
+    """Add instances when the aggregated metric is greater than this."""
+    scale_in_below: float
+    """Remove instances when the aggregated metric is less than this."""
+    window_minutes: int
+    """Time window the metric is aggregated over, 5-720 minutes. Default 5."""
+    aggregation: Literal["Average", "Minimum", "Maximum", "Total"]
+    """How the window is aggregated. Default ``"Average"``."""
+    change_count: int
+    """Instances added or removed by one action. Default 1."""
+    scale_out_cooldown_minutes: int
+    """Minutes after a scale-out before the rule may act again. Default 5."""
+    scale_in_cooldown_minutes: int
+    """Minutes after a scale-in before the rule may act again. Default 10."""
+
+
+class ScheduleArgs(TypedDict):
+    """A recurring profile (for example business hours) with its own instance bounds."""
+
+    name: str
+    days: Sequence[Weekday]
+    start: str
+    """``HH:MM``, 24-hour clock, in ``time_zone``."""
+    end: str
+    """``HH:MM``; Azure returns to the default profile at this time."""
+    time_zone: NotRequired[str]
+    """A Windows time zone name as Azure Monitor wants it. Default ``"UTC"``."""
+    min_instances: int
+    max_instances: int
+    default_instances: NotRequired[int]
+
+
+class AutoscaleArgs(TypedDict, total=False):
+    """Azure Monitor autoscale on a deployment. When set, the instance count belongs to autoscale: a later
+    ``pulumi up`` does not reset it."""
+
+    min_instances: int
+    """Lowest instance count, at least 1. Default 1. Azure recommends 3 for high availability."""
+    max_instances: int
+    """Highest instance count, at most 50 per managed deployment. Required.
+    Azure reserves 20% extra quota for upgrades."""
+    default_instances: int
+    """Count used when the metrics cannot be read, and the count the deployment is created with.
+    Default: the pool's ``instance_count`` clamped to the bounds."""
+    rules: Sequence[ScaleRuleArgs]
+    """Default: CPU above 70% adds one instance, below 30% removes one."""
+    schedules: Sequence[ScheduleArgs]
+    """Recurring profiles. Default none."""
+
+
+class PoolArgs(TypedDict, total=False):
+    """The compute pool every deployment runs on unless it says otherwise."""
+
+    instance_type: str
+    """VM SKU of each instance, e.g. ``Standard_DS3_v2``. Default ``Standard_DS3_v2``."""
+    instance_count: int
+    """Instances per deployment, 1-50. Default 1; Azure recommends 3 for high availability."""
+    autoscale: AutoscaleArgs
+    """Autoscale for each deployment. Default: none (a fixed ``instance_count``)."""
+
+
+class DeploymentArgs(TypedDict):
+    """One deployment behind the endpoint: a model, its code and environment, on its own instances."""
+
+    name: str
+    """3-32 characters, starting with a letter, letters, digits and hyphens, ending with a letter or digit."""
+    model: ModelArgs
+    environment: EnvironmentArgs
+    code: NotRequired[CodeArgs]
+    """Scoring code. Required unless the environment's image serves the model by itself."""
+    traffic_percent: NotRequired[int]
+    """Share of live traffic, 0-100. The endpoint's shares add up to 100, or all are 0 (no live traffic yet).
+    Default 0."""
+    mirror_percent: NotRequired[int]
+    """Share of live traffic copied to this deployment (a shadow); its answers never reach callers.
+    At most 50, one deployment only, and only one without live traffic. Default 0."""
+    instance_type: NotRequired[str]
+    """Overrides ``pool.instance_type`` for this deployment."""
+    instance_count: NotRequired[int]
+    """Overrides ``pool.instance_count``."""
+    autoscale: NotRequired[AutoscaleArgs]
+    """Overrides ``pool.autoscale``."""
+    probes: NotRequired[ProbesArgs]
+    """Overrides the cluster's ``probes`` field by field."""
+    request_settings: NotRequired[RequestSettingsArgs]
+    """Overrides the cluster's ``request_settings`` field by field."""
+    environment_variables: NotRequired[Mapping[str, str]]
+    """Set in the container; e.g. ``WORKER_COUNT`` for the inference server's concurrency."""
+    app_insights_enabled: NotRequired[bool]
+    """Send the deployment's request logs to the workspace's Application Insights. Default True."""
+
+
+class EndpointArgs(TypedDict, total=False):
+    """The managed online endpoint: Azure's regional load balancer in front of the deployments."""
+
+    name: str
+    """Unique in the Azure region (the scoring URI is ``https://<name>.<region>.inference.ml.azure.com/score``).
+    Default: ``<cluster name>-<5 random characters>``."""
+    auth_mode: AuthMode
+    """``"key"`` (default; keys are exported as Pulumi secrets), ``"aad_token"`` (Microsoft Entra) or
+    ``"aml_token"`` (expiring Azure ML tokens)."""
+    public_network_access: PublicNetworkAccess
+    """Whether the scoring URI is reachable from public networks. Default ``"enabled"``."""
+    description: str
+
+
+class DiagnosticsArgs(TypedDict, total=False):
+    """Where the endpoint's logs go (traffic, console and event logs)."""
+
+    enabled: bool
+    """Default True."""
+    log_analytics_workspace_id: pulumi.Input[str]
+    """Destination workspace id. Default: the one created with a new workspace; required with an
+    existing workspace unless ``enabled`` is False."""
+
+
+class InferenceClusterArgs(TypedDict):
+    """Everything an :class:`~ml_inference_lb.InferenceCluster` needs. Only ``resource_group_name``
+    and ``deployments`` are required."""
+
+    resource_group_name: pulumi.Input[str]
+    """The resource group every created resource goes in. It must exist."""
+    deployments: Sequence[DeploymentArgs]
+    """1-20 deployments (Azure's limit per endpoint)."""
+    location: NotRequired[pulumi.Input[str]]
+    """Azure region of created resources. Default: the resource group's region (Azure's default)."""
+    workspace: NotRequired[WorkspaceArgs]
+    """A new workspace (the default)."""
+    existing_workspace: NotRequired[ExistingWorkspaceArgs]
+    """Bring your own workspace instead of creating one. Excludes ``workspace``."""
+    endpoint: NotRequired[EndpointArgs]
+    pool: NotRequired[PoolArgs]
+    probes: NotRequired[ProbesArgs]
+    """Defaults for every deployment."""
+    request_settings: NotRequired[RequestSettingsArgs]
+    """Defaults for every deployment."""
+    diagnostics: NotRequired[DiagnosticsArgs]
+    tags: NotRequired[Mapping[str, str]]
+    """Applied to every Azure resource the cluster creates (at most 50; key ≤ 512, value ≤ 256 characters)."""

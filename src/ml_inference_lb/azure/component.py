@@ -1,0 +1,100 @@
+"""``InferenceCluster``: the Pulumi component that puts the spec on Azure Machine Learning."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from .. import registry
+from ..args import InferenceClusterArgs
+from ..spec import ClusterSpec, build_spec
+from .assets import AssetCatalog
+from .autoscale import build_autoscale
+from .deployments import build_deployment
+from .diagnostics import build_diagnostics
+from .endpoint import build_endpoint, endpoint_keys
+from .traffic import build_traffic
+from .workspace import build_workspace
+
+TYPE_TOKEN = "ml-inference-lb:index:InferenceCluster"
+
+
+class InferenceCluster(pulumi.ComponentResource):
+    """Load-balanced model inference on an Azure ML managed online endpoint.
+
+    Creates (or uses) a workspace, registers each deployment's model, code and environment,
+    creates the endpoint, the deployments with their probes and request settings, Azure Monitor
+    autoscale, the endpoint's diagnostic logs, and finally sets live and mirrored traffic once every
+    deployment exists. Invalid args raise :class:`~ml_inference_lb.InferenceClusterArgsError`
+    listing every problem, before any resource is registered.
+    """
+
+    spec: ClusterSpec
+    """The validated spec the component was built from."""
+    workspace_name: pulumi.Output[str]
+    """Name of the workspace (new or existing)."""
+    workspace_id: pulumi.Output[str]
+    """ARM id of the workspace."""
+    endpoint_name: pulumi.Output[str]
+    """Name of the online endpoint (unique in its region)."""
+    endpoint_id: pulumi.Output[str]
+    """ARM id of the online endpoint."""
+    scoring_uri: pulumi.Output[str]
+    """``https://<endpoint>.<region>.inference.ml.azure.com/score``."""
+    swagger_uri: pulumi.Output[str]
+    """The endpoint's OpenAPI document."""
+    deployment_ids: pulumi.Output[dict[str, str]]
+    """ARM id of each deployment, by deployment name."""
+    primary_key: pulumi.Output[str] | None
+    """Primary endpoint key as a Pulumi secret (key auth only)."""
+    secondary_key: pulumi.Output[str] | None
+    """Secondary endpoint key as a Pulumi secret (key auth only)."""
+
+    def __init__(
+        self,
+        name: str,
+        args: InferenceClusterArgs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        spec = build_spec(name, args)  # raises before anything is registered
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self.spec = spec
+        registry.record(spec)
+
+        workspace = build_workspace(spec, self)
+        assets = AssetCatalog(spec.name, workspace, self)
+        endpoint = build_endpoint(spec, workspace, self)
+
+        deployments = {}
+        for deployment in spec.deployments:
+            resource = build_deployment(spec, deployment, assets.for_deployment(deployment), workspace, endpoint, self)
+            build_autoscale(spec, deployment, resource, workspace, endpoint, self)
+            deployments[deployment.name] = resource
+
+        build_traffic(spec, workspace, endpoint, list(deployments.values()), self)
+        build_diagnostics(spec, workspace, endpoint, self)
+
+        self.workspace_name = workspace.name
+        self.workspace_id = workspace.id
+        self.endpoint_name = endpoint.name
+        self.endpoint_id = endpoint.resource.id
+        self.scoring_uri = endpoint.resource.properties.apply(lambda p: p.scoring_uri or "")
+        self.swagger_uri = endpoint.resource.properties.apply(lambda p: p.swagger_uri or "")
+        self.deployment_ids = pulumi.Output.all(**{n: d.id for n, d in deployments.items()})  # type: ignore[assignment]
+        self.primary_key, self.secondary_key = endpoint_keys(spec, workspace, endpoint)
+
+        outputs: dict[str, Any] = {
+            "workspace_name": self.workspace_name,
+            "workspace_id": self.workspace_id,
+            "endpoint_name": self.endpoint_name,
+            "endpoint_id": self.endpoint_id,
+            "scoring_uri": self.scoring_uri,
+            "swagger_uri": self.swagger_uri,
+            "deployment_ids": self.deployment_ids,
+        }
+        if self.primary_key is not None:
+            outputs["primary_key"] = self.primary_key
+            outputs["secondary_key"] = self.secondary_key
+        self.register_outputs(outputs)

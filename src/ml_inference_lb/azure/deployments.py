@@ -1,0 +1,83 @@
+"""Managed online deployments: instances, probes, request settings, environment."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pulumi_azure_native import machinelearningservices as ml
+
+from ..spec import ClusterSpec, DeploymentSpec, ProbeSpec
+from . import durations, naming
+from .assets import DeploymentAssets
+from .endpoint import EndpointRefs
+from .workspace import WorkspaceRefs
+
+
+def probe_settings(probe: ProbeSpec) -> ml.ProbeSettingsArgs:
+    return ml.ProbeSettingsArgs(
+        initial_delay=durations.seconds(probe.initial_delay_s),
+        period=durations.seconds(probe.period_s),
+        timeout=durations.seconds(probe.timeout_s),
+        success_threshold=probe.success_threshold,
+        failure_threshold=probe.failure_threshold,
+    )
+
+
+def deployment_properties(deployment: DeploymentSpec, assets: DeploymentAssets) -> ml.ManagedOnlineDeploymentArgs:
+    """The ``ManagedOnlineDeployment`` properties Azure receives for one deployment.
+
+    Built from the typed args classes, not a dict: ``properties`` is a union (managed or Kubernetes),
+    and the SDK only renames nested keys to Azure's camelCase when it knows the type.
+    """
+    code = None
+    if assets.code_id is not None and deployment.code is not None:
+        code = ml.CodeConfigurationArgs(code_id=assets.code_id, scoring_script=deployment.code.scoring_script)
+    return ml.ManagedOnlineDeploymentArgs(
+        endpoint_compute_type="Managed",
+        instance_type=deployment.instance_type,
+        model=assets.model_id,
+        environment_id=assets.environment_id,
+        code_configuration=code,
+        environment_variables=deployment.env or None,
+        scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
+        request_settings=ml.OnlineRequestSettingsArgs(
+            request_timeout=durations.milliseconds(deployment.request.timeout_ms),
+            max_concurrent_requests_per_instance=deployment.request.max_concurrent_requests_per_instance,
+        ),
+        liveness_probe=probe_settings(deployment.probes.liveness),
+        readiness_probe=probe_settings(deployment.probes.readiness),
+        startup_probe=probe_settings(deployment.probes.startup) if deployment.probes.startup else None,
+        app_insights_enabled=deployment.app_insights_enabled,
+    )
+
+
+def build_deployment(
+    spec: ClusterSpec,
+    deployment: DeploymentSpec,
+    assets: DeploymentAssets,
+    workspace: WorkspaceRefs,
+    endpoint: EndpointRefs,
+    parent: pulumi.Resource,
+) -> azure_native.machinelearningservices.OnlineDeployment:
+    # With autoscale, Azure Monitor owns the instance count: a later `pulumi up` must not reset it.
+    ignore = ["sku.capacity"] if deployment.autoscale is not None else []
+    return azure_native.machinelearningservices.OnlineDeployment(
+        naming.per_deployment(spec.name, deployment.name),
+        deployment_name=deployment.name,
+        endpoint_name=endpoint.name,
+        workspace_name=workspace.name,
+        resource_group_name=workspace.resource_group_name,
+        location=endpoint.resource.location,
+        kind="Managed",
+        sku={"name": "Default", "capacity": deployment.instance_count},
+        properties=deployment_properties(deployment, assets),
+        tags=dict(spec.tags),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=[endpoint.resource, *endpoint.role_assignments],
+            # Deleting the endpoint deletes its deployments; on `pulumi destroy` Pulumi skips them
+            # instead of deleting a deployment that still takes live traffic (which Azure refuses).
+            deleted_with=endpoint.resource,
+            ignore_changes=ignore,
+        ),
+    )

@@ -1,0 +1,48 @@
+"""Logical names of the component's children: part of the public contract.
+
+Pulumi identifies a resource by its type and logical name (its URN). Renaming a child here makes
+every upgrading user's ``pulumi up`` delete and recreate it: an outage for an endpoint, data loss
+for a storage account. ``tests/test_names_golden.py`` guards every name; change one only with a
+``pulumi.Alias`` from the old name.
+"""
+
+from __future__ import annotations
+
+
+def child(cluster: str, role: str) -> str:
+    """Name of a cluster-wide child, e.g. ``demo-endpoint``."""
+    return f"{cluster}-{role}"
+
+
+def per_deployment(cluster: str, deployment: str, role: str | None = None) -> str:
+    """Name of a per-deployment child, e.g. ``demo-blue`` or ``demo-blue-autoscale``."""
+    return f"{cluster}-{deployment}" if role is None else f"{cluster}-{deployment}-{role}"
+
+
+def asset(cluster: str, kind: str, asset_name: str) -> str:
+    """Name of a registered asset shared by the deployments that use it, e.g. ``demo-model-iris``."""
+    return f"{cluster}-{kind}-{asset_name}"
+
+
+# Cluster-wide roles.
+WORKSPACE = "workspace"
+STORAGE = "storage"
+KEY_VAULT = "keyvault"
+LOG_ANALYTICS = "logs"
+APP_INSIGHTS = "appinsights"
+REGISTRY = "registry"
+GLOBAL_SUFFIX = "suffix"
+ENDPOINT_SUFFIX = "endpoint-suffix"
+ENDPOINT = "endpoint"
+TRAFFIC = "traffic"
+DIAGNOSTICS = "endpoint-diagnostics"
+ACR_PULL = "endpoint-acr-pull"
+BLOB_READER = "endpoint-blob-reader"
+
+# Per-deployment roles.
+AUTOSCALE = "autoscale"
+
+# Asset kinds.
+MODEL = "model"
+CODE = "code"
+ENVIRONMENT = "environment"

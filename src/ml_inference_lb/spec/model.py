@@ -1,0 +1,181 @@
+"""The validated, normalised cluster spec: plain frozen objects every target reads.
+
+Built once by :func:`ml_inference_lb.spec.build_spec`; every default is filled in, every
+path is absolute, every name final (or marked as generated). Targets never re-validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AuthMode = Literal["Key", "AADToken", "AMLToken"]
+MetricScope = Literal["deployment", "endpoint"]
+Direction = Literal["Increase", "Decrease"]
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    initial_delay_s: int
+    period_s: int
+    timeout_s: int
+    success_threshold: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class ProbesSpec:
+    liveness: ProbeSpec
+    readiness: ProbeSpec
+    startup: ProbeSpec | None
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    timeout_ms: int
+    max_concurrent_requests_per_instance: int
+
+
+@dataclass(frozen=True)
+class ScaleRuleSpec:
+    """One Azure Monitor autoscale rule (one direction of one metric)."""
+
+    metric: str
+    scope: MetricScope
+    direction: Direction
+    threshold: float
+    aggregation: str
+    window_minutes: int
+    change_count: int
+    cooldown_minutes: int
+
+    @property
+    def operator(self) -> str:
+        return "GreaterThan" if self.direction == "Increase" else "LessThan"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    days: tuple[str, ...]
+    start: tuple[int, int]
+    end: tuple[int, int]
+    time_zone: str
+    min_instances: int
+    max_instances: int
+    default_instances: int
+
+
+@dataclass(frozen=True)
+class AutoscaleSpec:
+    min_instances: int
+    max_instances: int
+    default_instances: int
+    rules: tuple[ScaleRuleSpec, ...]
+    schedules: tuple[ScheduleSpec, ...]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    path: str | None
+    asset_id: str | None
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    name: str
+    path: str | None
+    asset_id: str | None
+    scoring_script: str
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    name: str
+    asset_id: str | None
+    image: str | None
+    conda_file: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    name: str
+    traffic_percent: int
+    mirror_percent: int
+    model: ModelSpec
+    code: CodeSpec | None
+    environment: EnvironmentSpec
+    instance_type: str
+    instance_count: int
+    """The count the deployment is created with (autoscale's default when autoscale is on)."""
+    autoscale: AutoscaleSpec | None
+    probes: ProbesSpec
+    request: RequestSpec
+    environment_variables: tuple[tuple[str, str], ...]
+    app_insights_enabled: bool
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.environment_variables)
+
+
+@dataclass(frozen=True)
+class NewWorkspaceSpec:
+    name: str
+    public_network_access: Literal["Enabled", "Disabled"]
+    isolation_mode: str
+    container_registry_sku: str
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class ExistingWorkspaceSpec:
+    name: Any
+    """``pulumi.Input[str]``: an identifier of an existing resource, passed through as given."""
+    resource_group_name: Any
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    name: str | None
+    """None: the Azure target generates ``name_prefix`` plus a random suffix."""
+    name_prefix: str
+    auth_mode: AuthMode
+    public_network_access: Literal["Enabled", "Disabled"]
+    description: str | None
+
+
+@dataclass(frozen=True)
+class DiagnosticsSpec:
+    enabled: bool
+    log_analytics_workspace_id: Any
+    """``pulumi.Input[str]`` or None (use the new workspace's own)."""
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    name: str
+    resource_group_name: Any
+    location: Any
+    workspace: NewWorkspaceSpec | ExistingWorkspaceSpec
+    endpoint: EndpointSpec
+    deployments: tuple[DeploymentSpec, ...]
+    diagnostics: DiagnosticsSpec
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def traffic(self) -> dict[str, int]:
+        """Live traffic per deployment, as Azure's ``traffic`` map (zero shares left out)."""
+        return {d.name: d.traffic_percent for d in self.deployments if d.traffic_percent}
+
+    @property
+    def mirror_traffic(self) -> dict[str, int]:
+        return {d.name: d.mirror_percent for d in self.deployments if d.mirror_percent}
+
+    def deployment(self, name: str) -> DeploymentSpec:
+        for d in self.deployments:
+            if d.name == name:
+                return d
+        raise KeyError(name)
