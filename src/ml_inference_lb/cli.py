@@ -39,13 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="run a Pulumi program under mocks and print every resource it would create")
     plan.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
     plan.add_argument("--json", action="store_true", help="print one JSON object: resources and outputs")
-    plan.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads")
+    plan.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads"
+    )
     plan.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
     plan.add_argument("--names-only", action="store_true", help="tree of types and names, without inputs")
     plan.set_defaults(handler=_plan)
 
     try:
-        from .local.cli import add_local_commands
+        from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         pass
     else:

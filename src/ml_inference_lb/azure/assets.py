@@ -122,7 +122,7 @@ class AssetCatalog:
     def _model(self, name: str, path: str) -> pulumi.Output[str]:
         def make(logical: str) -> pulumi.Output[str]:
             prefix, blobs = self._uploader.upload(logical, path)
-            return azure_native.machinelearningservices.ModelVersion(
+            model = azure_native.machinelearningservices.ModelVersion(
                 logical,
                 name=name,
                 version=content_hash(path),
@@ -134,7 +134,9 @@ class AssetCatalog:
                     "description": "Uploaded by ml-inference-lb",
                 },
                 opts=pulumi.ResourceOptions(parent=self._parent, depends_on=blobs),
-            ).id
+            )
+            model_id: pulumi.Output[str] = model.id
+            return model_id
 
         return self._once(naming.MODEL, name, make)
 
@@ -143,7 +145,7 @@ class AssetCatalog:
 
         def make(logical: str) -> pulumi.Output[str]:
             prefix, blobs = uploader.upload(logical, path)
-            return azure_native.machinelearningservices.CodeVersion(
+            code = azure_native.machinelearningservices.CodeVersion(
                 logical,
                 name=name,
                 version=content_hash(path),
@@ -155,7 +157,9 @@ class AssetCatalog:
                     ),
                 },
                 opts=pulumi.ResourceOptions(parent=self._parent, depends_on=blobs),
-            ).id
+            )
+            code_id: pulumi.Output[str] = code.id
+            return code_id
 
         return self._once(naming.CODE, name, make)
 
@@ -165,7 +169,7 @@ class AssetCatalog:
             properties: dict[str, object] = {"image": image, "os_type": "Linux"}
             if conda is not None:
                 properties["conda_file"] = conda
-            return azure_native.machinelearningservices.EnvironmentVersion(
+            environment = azure_native.machinelearningservices.EnvironmentVersion(
                 logical,
                 name=name,
                 version=hashlib.sha256(f"{image}\0{conda or ''}".encode()).hexdigest()[:16],
@@ -173,7 +177,9 @@ class AssetCatalog:
                 workspace_name=self._workspace.name,
                 properties=properties,
                 opts=pulumi.ResourceOptions(parent=self._parent, depends_on=list(self._workspace.resources)),
-            ).id
+            )
+            environment_id: pulumi.Output[str] = environment.id
+            return environment_id
 
         return self._once(naming.ENVIRONMENT, name, make)
 

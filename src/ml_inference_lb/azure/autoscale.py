@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as azure_native
 
-from ..spec.rules import PER_DEPLOYMENT_DIMENSION_METRICS
 from ..spec import AutoscaleSpec, ClusterSpec, DeploymentSpec, ScaleRuleSpec, ScheduleSpec
+from ..spec.rules import PER_DEPLOYMENT_DIMENSION_METRICS
 from . import durations, naming
 from .endpoint import EndpointRefs
 from .workspace import WorkspaceRefs

@@ -82,7 +82,7 @@ class InferenceCluster(pulumi.ComponentResource):
         self.endpoint_id = endpoint.resource.id
         self.scoring_uri = endpoint.resource.properties.apply(lambda p: p.scoring_uri or "")
         self.swagger_uri = endpoint.resource.properties.apply(lambda p: p.swagger_uri or "")
-        self.deployment_ids = pulumi.Output.all(**{n: d.id for n, d in deployments.items()})  # type: ignore[assignment]
+        self.deployment_ids = pulumi.Output.all(**{n: d.id for n, d in deployments.items()})
         self.primary_key, self.secondary_key = endpoint_keys(spec, workspace, endpoint)
 
         outputs: dict[str, Any] = {

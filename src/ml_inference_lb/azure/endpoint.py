@@ -49,7 +49,8 @@ def endpoint_name(spec: ClusterSpec, parent: pulumi.Resource) -> pulumi.Output[s
         opts=pulumi.ResourceOptions(parent=parent),
     )
     prefix = spec.endpoint.name_prefix
-    return suffix.result.apply(lambda s: f"{prefix}-{s}")
+    name: pulumi.Output[str] = suffix.result.apply(lambda s: f"{prefix}-{s}")
+    return name
 
 
 def build_endpoint(spec: ClusterSpec, workspace: WorkspaceRefs, parent: pulumi.Resource) -> EndpointRefs:
@@ -94,7 +95,7 @@ def _role_assignments(
     principal = endpoint.identity.apply(lambda i: i.principal_id if i else "")
 
     def assign(role_name: str, scope: pulumi.Input[str], role: str) -> pulumi.Resource:
-        return azure_native.authorization.RoleAssignment(
+        assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
             naming.child(spec.name, role_name),
             principal_id=principal,
             principal_type="ServicePrincipal",
@@ -105,6 +106,7 @@ def _role_assignments(
             description=f"ml-inference-lb: endpoint of cluster {spec.name}",
             opts=pulumi.ResourceOptions(parent=parent),
         )
+        return assignment
 
     assignments = [assign(naming.BLOB_READER, workspace.storage_account_id, STORAGE_BLOB_DATA_READER_ROLE)]
     if workspace.registry_id is not None:

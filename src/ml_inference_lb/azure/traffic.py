@@ -32,9 +32,7 @@ ARM_TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/de
 _WIRE_NAMES = {"auth_mode": "authMode", "public_network_access": "publicNetworkAccess", "description": "description"}
 
 
-def traffic_template(
-    spec: ClusterSpec, workspace_name: str, endpoint_name: str, location: str
-) -> dict[str, Any]:
+def traffic_template(spec: ClusterSpec, workspace_name: str, endpoint_name: str, location: str) -> dict[str, Any]:
     """The ARM template of the traffic step, with every value resolved."""
     properties: dict[str, Any] = {_WIRE_NAMES[k]: v for k, v in endpoint_body(spec).items()}
     properties["traffic"] = spec.traffic
@@ -56,7 +54,10 @@ def traffic_template(
         "contentVersion": "1.0.0.0",
         "resources": [resource],
         "outputs": {
-            "traffic": {"type": "object", "value": f"[reference(resourceId('{ONLINE_ENDPOINT_TYPE}', '{workspace_name}', '{endpoint_name}'), '{ONLINE_ENDPOINT_API_VERSION}').traffic]"},
+            "traffic": {
+                "type": "object",
+                "value": f"[reference(resourceId('{ONLINE_ENDPOINT_TYPE}', '{workspace_name}', '{endpoint_name}'), '{ONLINE_ENDPOINT_API_VERSION}').traffic]",
+            },
         },
     }
 
@@ -86,4 +87,3 @@ def build_traffic(
         properties={"mode": azure_native.resources.DeploymentMode.INCREMENTAL, "template": template},
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[endpoint.resource, *deployments]),
     )
-

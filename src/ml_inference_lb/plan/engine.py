@@ -113,7 +113,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.outputs_by_urn: dict[str, dict[str, Any]] = {}
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             secret_paths: list[str] = []
             raw = json_format.MessageToDict(request.object)
@@ -136,7 +136,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         self.outputs_by_urn[request.urn] = json_format.MessageToDict(request.outputs)
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 def read_project_name(directory: str) -> str:
@@ -213,9 +213,7 @@ def run(
     )
 
 
-def run_directory(
-    directory: str, *, stack: str = "dev", config: Mapping[str, str] | None = None
-) -> PlanResult:
+def run_directory(directory: str, *, stack: str = "dev", config: Mapping[str, str] | None = None) -> PlanResult:
     """Run the Pulumi program in ``directory`` (its ``__main__.py``) as ``pulumi up`` would, offline."""
     directory = os.path.abspath(directory)
     main = os.path.join(directory, "__main__.py")

@@ -19,7 +19,10 @@ _NS = uuid.UUID("6f1b4c1e-2a7d-4c1e-9a52-3c6a0b7e9d10")
 
 # type token -> ARM path after /providers/, with {wireName} placeholders, and the input naming the resource.
 ARM_PATHS: dict[str, tuple[str, str]] = {
-    "azure-native:machinelearningservices:Workspace": ("Microsoft.MachineLearningServices/workspaces/{workspaceName}", "workspaceName"),
+    "azure-native:machinelearningservices:Workspace": (
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
     "azure-native:machinelearningservices:OnlineEndpoint": (
         "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}",
         "endpointName",
@@ -58,20 +61,41 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
         "blobName",
     ),
     "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
-    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
+    "azure-native:operationalinsights:Workspace": (
+        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
     "azure-native:applicationinsights:Component": ("Microsoft.Insights/components/{resourceName}", "resourceName"),
-    "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries/{registryName}", "registryName"),
-    "azure-native:monitor:AutoscaleSetting": ("Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"),
+    "azure-native:containerregistry:Registry": (
+        "Microsoft.ContainerRegistry/registries/{registryName}",
+        "registryName",
+    ),
+    "azure-native:monitor:AutoscaleSetting": (
+        "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}",
+        "autoscaleSettingName",
+    ),
     "azure-native:resources:Deployment": ("Microsoft.Resources/deployments/{deploymentName}", "deploymentName"),
     "azure-native:cdn:Profile": ("Microsoft.Cdn/profiles/{profileName}", "profileName"),
-    "azure-native:cdn:AFDEndpoint": ("Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}", "endpointName"),
-    "azure-native:cdn:AFDOriginGroup": ("Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}", "originGroupName"),
+    "azure-native:cdn:AFDEndpoint": (
+        "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}",
+        "endpointName",
+    ),
+    "azure-native:cdn:AFDOriginGroup": (
+        "Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}",
+        "originGroupName",
+    ),
     "azure-native:cdn:AFDOrigin": (
         "Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}/origins/{originName}",
         "originName",
     ),
-    "azure-native:cdn:Route": ("Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}/routes/{routeName}", "routeName"),
-    "azure-native:cdn:SecurityPolicy": ("Microsoft.Cdn/profiles/{profileName}/securityPolicies/{securityPolicyName}", "securityPolicyName"),
+    "azure-native:cdn:Route": (
+        "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}/routes/{routeName}",
+        "routeName",
+    ),
+    "azure-native:cdn:SecurityPolicy": (
+        "Microsoft.Cdn/profiles/{profileName}/securityPolicies/{securityPolicyName}",
+        "securityPolicyName",
+    ),
     "azure-native:network:WebApplicationFirewallPolicy": (
         "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/{policyName}",
         "policyName",
@@ -167,7 +191,9 @@ class AzureMocks(pulumi.runtime.Mocks):
             properties["provisioningState"] = "Succeeded"
             state["properties"] = properties
         elif token == "azure-native:cdn:AFDEndpoint":
-            state["hostName"] = f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"
+            state["hostName"] = (
+                f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"
+            )
         elif token == "azure-native:network:Profile":
             dns = state.get("dnsConfig") or {}
             relative = dns.get("relativeName", name) if isinstance(dns, dict) else name

@@ -151,7 +151,9 @@ def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> New
     default_name = _fit(f"{cluster}-ws", 33)
     ws_name = problems.string("workspace.name", raw.get("name"), default_name) or default_name
     _check_workspace_name(problems, "workspace.name" if "name" in raw else "name", ws_name)
-    access = problems.choice("workspace.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled")
+    access = problems.choice(
+        "workspace.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
+    )
     return NewWorkspaceSpec(
         name=ws_name,
         public_network_access="Enabled" if access == "enabled" else "Disabled",
@@ -189,7 +191,9 @@ def _endpoint(problems: Problems, cluster: str, raw_value: Any) -> EndpointSpec:
             "(3-32 characters, starting with a letter, letters, digits and hyphens)",
         )
     auth = problems.choice("endpoint.auth_mode", raw.get("auth_mode"), tuple(rules.AUTH_MODES), "key")
-    access = problems.choice("endpoint.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled")
+    access = problems.choice(
+        "endpoint.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
+    )
     return EndpointSpec(
         name=name,
         name_prefix=prefix or "endpoint",
@@ -238,13 +242,18 @@ def _deployment(
     name = problems.string(join(path, "name"), raw.get("name"))
     if name is None:
         problems.add(join(path, "name"), "required: the deployment's name")
-        name = f"deployment{path[path.find('[') + 1:-1]}"
+        name = f"deployment{path[path.find('[') + 1 : -1]}"
     else:
         check_endpoint_name(problems, join(path, "name"), name, "deployment")
 
-    instance_type = problems.string(
-        join(path, "instance_type"), raw.get("instance_type", pool.get("instance_type")), rules.DEFAULT_INSTANCE_TYPE
-    ) or rules.DEFAULT_INSTANCE_TYPE
+    instance_type = (
+        problems.string(
+            join(path, "instance_type"),
+            raw.get("instance_type", pool.get("instance_type")),
+            rules.DEFAULT_INSTANCE_TYPE,
+        )
+        or rules.DEFAULT_INSTANCE_TYPE
+    )
     if not rules.INSTANCE_TYPE_RE.match(instance_type):
         where = "instance_type" if "instance_type" in raw else "pool.instance_type"
         problems.add(
@@ -263,7 +272,9 @@ def _deployment(
     )
     autoscale_raw = raw.get("autoscale", pool.get("autoscale"))
     autoscale_path = join(path, "autoscale") if "autoscale" in raw else "pool.autoscale"
-    autoscale = _autoscale(problems, autoscale_path, autoscale_raw, instance_count) if autoscale_raw is not None else None
+    autoscale = (
+        _autoscale(problems, autoscale_path, autoscale_raw, instance_count) if autoscale_raw is not None else None
+    )
 
     return DeploymentSpec(
         name=name,
@@ -272,19 +283,25 @@ def _deployment(
             join(path, "mirror_percent"), raw.get("mirror_percent"), 0, 0, rules.MAX_MIRROR_PERCENT
         ),
         model=_model(problems, join(path, "model"), raw.get("model"), name, base),
-        code=_code(problems, join(path, "code"), raw.get("code"), base, cluster) if raw.get("code") is not None else None,
+        code=_code(problems, join(path, "code"), raw.get("code"), base, cluster)
+        if raw.get("code") is not None
+        else None,
         environment=_environment(problems, join(path, "environment"), raw.get("environment"), name, base),
         instance_type=instance_type,
         instance_count=autoscale.default_instances if autoscale else instance_count,
         autoscale=autoscale,
-        probes=_probes(problems, join(path, "probes"), cluster_probes, problems.mapping(join(path, "probes"), raw.get("probes"))),
+        probes=_probes(
+            problems, join(path, "probes"), cluster_probes, problems.mapping(join(path, "probes"), raw.get("probes"))
+        ),
         request=_requests(
             problems,
             join(path, "request_settings"),
             {**cluster_requests, **problems.mapping(join(path, "request_settings"), raw.get("request_settings"))},
         ),
         environment_variables=_env(problems, join(path, "environment_variables"), raw.get("environment_variables")),
-        app_insights_enabled=problems.boolean(join(path, "app_insights_enabled"), raw.get("app_insights_enabled"), True),
+        app_insights_enabled=problems.boolean(
+            join(path, "app_insights_enabled"), raw.get("app_insights_enabled"), True
+        ),
     )
 
 
@@ -333,7 +350,12 @@ def _check_shared_assets(problems: Problems, deployments: tuple[DeploymentSpec, 
     kinds: list[tuple[str, Any]] = [
         ("model", lambda d: (d.model.name, d.model.path) if d.model.path else None),
         ("code", lambda d: (d.code.name, d.code.path) if d.code and d.code.path else None),
-        ("environment", lambda d: (d.environment.name, (d.environment.image, d.environment.conda_file)) if d.environment.image else None),
+        (
+            "environment",
+            lambda d: (
+                (d.environment.name, (d.environment.image, d.environment.conda_file)) if d.environment.image else None
+            ),
+        ),
     ]
     for kind, key_of in kinds:
         first: dict[str, tuple[int, Any]] = {}
@@ -371,7 +393,9 @@ def _code(problems: Problems, path: str, raw_value: Any, base: str, cluster: str
         problems.add(join(path, "name"), f"{name!r} is not a valid asset name: letters, digits, '-', '_', '.'")
     script = problems.string(join(path, "scoring_script"), raw.get("scoring_script"))
     if script is None:
-        problems.add(join(path, "scoring_script"), "required: the scoring script's path inside the code folder, e.g. 'score.py'")
+        problems.add(
+            join(path, "scoring_script"), "required: the scoring script's path inside the code folder, e.g. 'score.py'"
+        )
         script = "score.py"
     elif os.path.isabs(script) or ".." in script.replace("\\", "/").split("/"):
         problems.add(join(path, "scoring_script"), f"{script!r} must be a path inside the code folder")
@@ -424,7 +448,10 @@ def _probes(problems: Problems, path: str, cluster: Mapping[str, Any], own: Mapp
     problems.unknown_keys("probes", cluster, ("liveness", "readiness", "startup"))
 
     def probe(kind: str) -> ProbeSpec:
-        merged = {**problems.mapping(f"probes.{kind}", cluster.get(kind)), **problems.mapping(f"{path}.{kind}", own.get(kind))}
+        merged = {
+            **problems.mapping(f"probes.{kind}", cluster.get(kind)),
+            **problems.mapping(f"{path}.{kind}", own.get(kind)),
+        }
         return _probe(problems, f"{path}.{kind}", kind, merged)
 
     startup_given = cluster.get("startup") is not None or own.get("startup") is not None
@@ -439,14 +466,31 @@ def _probe(problems: Problems, path: str, kind: str, raw: Mapping[str, Any]) -> 
     problems.unknown_keys(path, raw, rules.DEFAULT_PROBE)
     d = rules.DEFAULT_PROBE
     spec = ProbeSpec(
-        initial_delay_s=problems.integer(join(path, "initial_delay_seconds"), raw.get("initial_delay_seconds"), d["initial_delay_seconds"], 0, rules.MAX_PROBE_SECONDS),
-        period_s=problems.integer(join(path, "period_seconds"), raw.get("period_seconds"), d["period_seconds"], 1, rules.MAX_PROBE_SECONDS),
-        timeout_s=problems.integer(join(path, "timeout_seconds"), raw.get("timeout_seconds"), d["timeout_seconds"], 1, rules.MAX_PROBE_SECONDS),
-        success_threshold=problems.integer(join(path, "success_threshold"), raw.get("success_threshold"), d["success_threshold"], 1, 100),
-        failure_threshold=problems.integer(join(path, "failure_threshold"), raw.get("failure_threshold"), d["failure_threshold"], 1, 100),
+        initial_delay_s=problems.integer(
+            join(path, "initial_delay_seconds"),
+            raw.get("initial_delay_seconds"),
+            d["initial_delay_seconds"],
+            0,
+            rules.MAX_PROBE_SECONDS,
+        ),
+        period_s=problems.integer(
+            join(path, "period_seconds"), raw.get("period_seconds"), d["period_seconds"], 1, rules.MAX_PROBE_SECONDS
+        ),
+        timeout_s=problems.integer(
+            join(path, "timeout_seconds"), raw.get("timeout_seconds"), d["timeout_seconds"], 1, rules.MAX_PROBE_SECONDS
+        ),
+        success_threshold=problems.integer(
+            join(path, "success_threshold"), raw.get("success_threshold"), d["success_threshold"], 1, 100
+        ),
+        failure_threshold=problems.integer(
+            join(path, "failure_threshold"), raw.get("failure_threshold"), d["failure_threshold"], 1, 100
+        ),
     )
     if kind == "liveness" and spec.success_threshold != 1:
-        problems.add(join(path, "success_threshold"), f"must be 1 for a liveness probe (Azure fixes it), got {spec.success_threshold}")
+        problems.add(
+            join(path, "success_threshold"),
+            f"must be 1 for a liveness probe (Azure fixes it), got {spec.success_threshold}",
+        )
     if spec.timeout_s > spec.period_s:
         problems.add(
             join(path, "timeout_seconds"),
@@ -459,7 +503,11 @@ def _requests(problems: Problems, path: str, raw: Mapping[str, Any]) -> RequestS
     problems.unknown_keys(path, raw, ("request_timeout_ms", "max_concurrent_requests_per_instance"))
     return RequestSpec(
         timeout_ms=problems.integer(
-            join(path, "request_timeout_ms"), raw.get("request_timeout_ms"), rules.DEFAULT_REQUEST_TIMEOUT_MS, 1, rules.MAX_REQUEST_TIMEOUT_MS
+            join(path, "request_timeout_ms"),
+            raw.get("request_timeout_ms"),
+            rules.DEFAULT_REQUEST_TIMEOUT_MS,
+            1,
+            rules.MAX_REQUEST_TIMEOUT_MS,
         ),
         max_concurrent_requests_per_instance=problems.integer(
             join(path, "max_concurrent_requests_per_instance"),
@@ -485,27 +533,41 @@ def _autoscale(problems: Problems, path: str, raw_value: Any, instance_count: in
     if low > high:
         problems.add(join(path, "min_instances"), f"min_instances ({low}) is greater than max_instances ({high})")
     elif not low <= default <= high:
-        problems.add(join(path, "default_instances"), f"{default} is outside min_instances..max_instances ({low}..{high})")
+        problems.add(
+            join(path, "default_instances"), f"{default} is outside min_instances..max_instances ({low}..{high})"
+        )
 
     raw_rules = raw.get("rules")
-    rule_list = problems.each(join(path, "rules"), raw_rules if raw_rules is not None else rules.DEFAULT_SCALE_RULES, lambda p, r: _rules(problems, p, r))
+    rule_list = problems.each(
+        join(path, "rules"),
+        raw_rules if raw_rules is not None else rules.DEFAULT_SCALE_RULES,
+        lambda p, r: _rules(problems, p, r),
+    )
     flat = tuple(r for pair in rule_list for r in pair)
     if raw_rules is not None and not flat and not problems:
         problems.add(join(path, "rules"), "give at least one rule, or leave rules out for the CPU default")
     if len(flat) > rules.MAX_AUTOSCALE_RULES_PER_PROFILE:
-        problems.add(join(path, "rules"), f"{len(flat)} Azure rules (one per threshold); Azure Monitor allows 10 per profile")
+        problems.add(
+            join(path, "rules"), f"{len(flat)} Azure rules (one per threshold); Azure Monitor allows 10 per profile"
+        )
     if flat and not any(r.direction == "Increase" for r in flat):
         problems.add(join(path, "rules"), "no rule scales out: give at least one scale_out_above")
     if flat and not any(r.direction == "Decrease" for r in flat):
-        problems.add(join(path, "rules"), "no rule scales in: give at least one scale_in_below, or the deployment never shrinks")
-    schedules = tuple(problems.each(join(path, "schedules"), raw.get("schedules"), lambda p, s: _schedule(problems, p, s)))
+        problems.add(
+            join(path, "rules"), "no rule scales in: give at least one scale_in_below, or the deployment never shrinks"
+        )
+    schedules = tuple(
+        problems.each(join(path, "schedules"), raw.get("schedules"), lambda p, s: _schedule(problems, p, s))
+    )
     if len(schedules) + 1 > rules.MAX_AUTOSCALE_PROFILES:
         problems.add(join(path, "schedules"), "Azure Monitor allows 20 profiles per autoscale setting")
     names = [s.name for s in schedules]
     for i, n in enumerate(names):
         if n in names[:i] or n == "default":
             problems.add(f"{path}.schedules[{i}].name", f"{n!r} is used twice (or is the reserved 'default')")
-    return AutoscaleSpec(min_instances=low, max_instances=high, default_instances=default, rules=flat, schedules=schedules)
+    return AutoscaleSpec(
+        min_instances=low, max_instances=high, default_instances=default, rules=flat, schedules=schedules
+    )
 
 
 def _rules(problems: Problems, path: str, raw_value: Any) -> tuple[ScaleRuleSpec, ...]:
@@ -529,16 +591,24 @@ def _rules(problems: Problems, path: str, raw_value: Any) -> tuple[ScaleRuleSpec
     common = {
         "metric": metric,
         "scope": "deployment" if metric in rules.DEPLOYMENT_METRICS else "endpoint",
-        "aggregation": problems.choice(join(path, "aggregation"), raw.get("aggregation"), rules.AGGREGATIONS, "Average"),
+        "aggregation": problems.choice(
+            join(path, "aggregation"), raw.get("aggregation"), rules.AGGREGATIONS, "Average"
+        ),
         "window_minutes": problems.integer(join(path, "window_minutes"), raw.get("window_minutes"), 5, 5, 720),
-        "change_count": problems.integer(join(path, "change_count"), raw.get("change_count"), 1, 1, rules.MAX_INSTANCES_PER_DEPLOYMENT),
+        "change_count": problems.integer(
+            join(path, "change_count"), raw.get("change_count"), 1, 1, rules.MAX_INSTANCES_PER_DEPLOYMENT
+        ),
     }
     result = []
     if out is not None:
-        cooldown = problems.integer(join(path, "scale_out_cooldown_minutes"), raw.get("scale_out_cooldown_minutes"), 5, 1, 10080)
+        cooldown = problems.integer(
+            join(path, "scale_out_cooldown_minutes"), raw.get("scale_out_cooldown_minutes"), 5, 1, 10080
+        )
         result.append(ScaleRuleSpec(direction="Increase", threshold=out, cooldown_minutes=cooldown, **common))  # type: ignore[arg-type]
     if inn is not None:
-        cooldown = problems.integer(join(path, "scale_in_cooldown_minutes"), raw.get("scale_in_cooldown_minutes"), 10, 1, 10080)
+        cooldown = problems.integer(
+            join(path, "scale_in_cooldown_minutes"), raw.get("scale_in_cooldown_minutes"), 10, 1, 10080
+        )
         result.append(ScaleRuleSpec(direction="Decrease", threshold=inn, cooldown_minutes=cooldown, **common))  # type: ignore[arg-type]
     return tuple(result)
 
@@ -549,7 +619,9 @@ def _schedule(problems: Problems, path: str, raw_value: Any) -> ScheduleSpec:
     name = problems.string(join(path, "name"), raw.get("name")) or ""
     if not name:
         problems.add(join(path, "name"), "required: a name for the profile, e.g. 'business-hours'")
-    days = tuple(problems.each(join(path, "days"), raw.get("days"), lambda p, d: problems.choice(p, d, rules.WEEKDAYS, "Monday")))
+    days = tuple(
+        problems.each(join(path, "days"), raw.get("days"), lambda p, d: problems.choice(p, d, rules.WEEKDAYS, "Monday"))
+    )
     if not days:
         problems.add(join(path, "days"), f"required: one or more of {', '.join(rules.WEEKDAYS)}")
     start = _hhmm(problems, join(path, "start"), raw.get("start"))
@@ -567,7 +639,16 @@ def _schedule(problems: Problems, path: str, raw_value: Any) -> ScheduleSpec:
     elif not low <= default <= high:
         problems.add(join(path, "default_instances"), f"{default} is outside {low}..{high}")
     tz = problems.string(join(path, "time_zone"), raw.get("time_zone"), "UTC") or "UTC"
-    return ScheduleSpec(name=name, days=days, start=start, end=end, time_zone=tz, min_instances=low, max_instances=high, default_instances=default)
+    return ScheduleSpec(
+        name=name,
+        days=days,
+        start=start,
+        end=end,
+        time_zone=tz,
+        min_instances=low,
+        max_instances=high,
+        default_instances=default,
+    )
 
 
 def _hhmm(problems: Problems, path: str, value: Any) -> tuple[int, int]:
