@@ -22,7 +22,11 @@ def tiny_deployment(name: str, **overrides: Any) -> dict[str, Any]:
         "name": name,
         "model": {"path": os.path.join(TINY, "model"), "name": "tiny"},
         "code": {"path": os.path.join(TINY, "src"), "scoring_script": "score.py"},
-        "environment": {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "conda_file": os.path.join(TINY, "conda.yml")},
+        "environment": {
+            "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest",
+            "conda_file": os.path.join(TINY, "conda.yml"),
+            "name": "tiny-env",
+        },
     }
     deployment.update(overrides)
     return deployment

@@ -128,7 +128,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     dependencies=tuple(request.dependencies),
                     deleted_with=request.deletedWith or None,
                     ignore_changes=tuple(request.ignoreChanges),
-                    aliases=tuple(a.spec.name or a.urn for a in request.aliases),
+                    aliases=tuple(_alias_text(a) for a in request.aliases),
                     secret_paths=tuple(secret_paths),
                 )
             )
@@ -137,6 +137,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:
         self.outputs_by_urn[request.urn] = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+
+def _alias_text(alias: Any) -> str:
+    """An alias as ``urn`` or ``type::name`` (either part may be inherited from the resource)."""
+    if alias.urn:
+        return str(alias.urn)
+    return f"{alias.spec.type or '*'}::{alias.spec.name or '*'}"
 
 
 def read_project_name(directory: str) -> str:

@@ -1,0 +1,93 @@
+"""The `ml-inference-lb plan` command: tree and JSON output, config, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, TINY
+
+from ml_inference_lb.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ml_inference_lb.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def write_program(folder: Path, body: str) -> Path:
+    (folder / "Pulumi.yaml").write_text("name: cli-test\nruntime: python\n")
+    (folder / "__main__.py").write_text(textwrap.dedent(body))
+    return folder
+
+
+def test_plan_quickstart_json_is_one_object_with_resources_and_outputs() -> None:
+    done = run_cli("plan", os.path.join(EXAMPLES, "quickstart"), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert set(document) == {"resources", "outputs"}
+    for resource in document["resources"]:
+        assert set(resource) == {"type", "name", "parent", "inputs"}
+    types = [r["type"] for r in document["resources"]]
+    assert types.count("azure-native:machinelearningservices:OnlineDeployment") == 2
+    assert document["outputs"]["primary_key"] == "[secret]"
+    assert "mock-primary" not in done.stdout
+
+
+def test_plan_tree_shows_parents_and_inputs() -> None:
+    done = run_cli("plan", os.path.join(EXAMPLES, "quickstart"))
+    assert done.returncode == 0, done.stderr
+    assert "+ ml-inference-lb:index:InferenceCluster  iris" in done.stdout
+    assert "    + azure-native:machinelearningservices:OnlineEndpoint  iris-endpoint" in done.stdout
+    assert "authMode" in done.stdout and "primary_key: \"[secret]\"" in done.stdout
+
+
+def test_config_is_passed_to_the_program(tmp_path: Path) -> None:
+    write_program(
+        tmp_path,
+        f"""
+        import pulumi
+        from ml_inference_lb import InferenceCluster
+        config = pulumi.Config()
+        InferenceCluster("c", {{
+            "resource_group_name": config.require("rg"),
+            "deployments": [{{"name": "blue", "traffic_percent": 100,
+                "model": {{"path": {os.path.join(TINY, "model")!r}}},
+                "environment": {{"asset_id": "azureml:env:1"}}}}],
+        }})
+        """,
+    )
+    done = run_cli("plan", str(tmp_path), "--json", "--config", "rg=rg-from-config")
+    assert done.returncode == 0, done.stderr
+    endpoint = next(r for r in json.loads(done.stdout)["resources"] if r["name"] == "c-endpoint")
+    assert endpoint["inputs"]["resourceGroupName"] == "rg-from-config"
+
+
+def test_invalid_args_exit_non_zero_with_the_message_and_no_traceback(tmp_path: Path) -> None:
+    write_program(
+        tmp_path,
+        """
+        from ml_inference_lb import InferenceCluster
+        InferenceCluster("c", {"resource_group_name": "rg", "deployments": [
+            {"name": "b", "traffic_percent": 50, "model": {"asset_id": "m"}, "environment": {"asset_id": "e"}}]})
+        """,
+    )
+    done = run_cli("plan", str(tmp_path))
+    assert done.returncode == 2
+    assert "deployments[0].name: 'b' is 1 characters" in done.stderr
+    assert "deployments[*].traffic_percent" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_missing_program_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", str(tmp_path)]) == 2
+    assert "has no __main__.py" in capsys.readouterr().err
+
+
+def test_bad_config_syntax(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit, match="key=value"):
+        main(["plan", EXAMPLES, "--config", "novalue"])
