@@ -19,6 +19,7 @@ from typing_extensions import NotRequired
 
 AuthMode = Literal["key", "aad_token", "aml_token"]
 PublicNetworkAccess = Literal["enabled", "disabled"]
+Backend = Literal["managed_online", "inference_pool"]
 ScaleMetric = Literal[
     "CpuUtilizationPercentage",
     "CpuMemoryUtilizationPercentage",
@@ -212,6 +213,17 @@ class AutoscaleArgs(TypedDict, total=False):
     """Recurring profiles. Default none."""
 
 
+class ScaleUnitArgs(TypedDict, total=False):
+    """PREVIEW (``backend="inference_pool"``, API 2025-01-01-preview): the pool's scale-unit configuration."""
+
+    registries: Sequence[str]
+    """Azure ML registries (ARM ids or names) the pool's nodes may use to confirm identity, storage and
+    the container registry (``scaleUnitConfiguration.registries``). Default: none."""
+    public_egress: PublicNetworkAccess
+    """Outbound internet access of the pool's nodes: ``"disabled"`` sends ``disablePublicEgress: true``.
+    Default ``"enabled"`` (Azure's default)."""
+
+
 class PoolArgs(TypedDict, total=False):
     """The compute pool every deployment runs on unless it says otherwise."""
 
@@ -220,7 +232,17 @@ class PoolArgs(TypedDict, total=False):
     instance_count: int
     """Instances per deployment, 1-50. Default 1; Azure recommends 3 for high availability."""
     autoscale: AutoscaleArgs
-    """Autoscale for each deployment. Default: none (a fixed ``instance_count``)."""
+    """Autoscale for each deployment. Default: none (a fixed ``instance_count``).
+    Not available with ``backend="inference_pool"`` (Azure has no autoscale for inference groups)."""
+    name: str
+    """``backend="inference_pool"`` only (PREVIEW): name of the ``InferencePool`` resource, 1-255 letters,
+    digits, ``-`` and ``_``, starting with a letter or digit. Default: ``<cluster name>-pool``."""
+    scale_unit_size: int
+    """``backend="inference_pool"`` only (PREVIEW): the inference groups' ``scaleUnitSize``, at least 1. Each
+    deployment's ``instance_count`` is the number of scale units its group requests (``sku.capacity``).
+    Default: not sent (Azure's default applies)."""
+    scale_unit: ScaleUnitArgs
+    """``backend="inference_pool"`` only (PREVIEW): the pool's ``scaleUnitConfiguration``. Default: not sent."""
 
 
 class DeploymentArgs(TypedDict):
@@ -262,7 +284,8 @@ class EndpointArgs(TypedDict, total=False):
     Default: ``<cluster name>-<5 random characters>``."""
     auth_mode: AuthMode
     """``"key"`` (default; keys are exported as Pulumi secrets), ``"aad_token"`` (Microsoft Entra) or
-    ``"aml_token"`` (expiring Azure ML tokens)."""
+    ``"aml_token"`` (expiring Azure ML tokens). With ``backend="inference_pool"`` only ``"aad_token"``
+    exists (Azure's ``AAD``), and it is that backend's default."""
     public_network_access: PublicNetworkAccess
     """Whether the scoring URI is reachable from public networks. Default ``"enabled"``."""
     description: str
@@ -284,6 +307,17 @@ class InferenceClusterArgs(TypedDict):
 
     resource_group_name: pulumi.Input[str]
     """The resource group every created resource goes in. It must exist."""
+    backend: NotRequired[Backend]
+    """Which Azure ML resources serve the deployments. Default ``"managed_online"``: one managed online
+    endpoint with a deployment per entry of ``deployments`` (weighted and mirrored traffic, autoscale).
+
+    ``"inference_pool"`` is PREVIEW: an ``InferencePool`` with one ``InferenceGroup`` and one
+    ``InferenceEndpoint`` per deployment, on Azure REST API version **2025-01-01-preview**, the one
+    pulumi-azure-native 3.29 pins. Preview means no SLA, an API that may change or be withdrawn, and a
+    library that may have to change these resources when the pinned version moves. Its endpoints take
+    Microsoft Entra tokens only, each endpoint serves one deployment (no traffic split or mirroring in
+    Azure), and Azure offers no autoscale for it; args that need these are rejected with their path.
+    See ``docs/inference-pool.md``."""
     deployments: Sequence[DeploymentArgs]
     """1-20 deployments (Azure's limit per endpoint)."""
     location: NotRequired[pulumi.Input[str]]

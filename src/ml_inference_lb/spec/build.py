@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from . import pool as pool_rules
 from . import rules
 from .model import (
     AutoscaleSpec,
@@ -30,6 +32,7 @@ from .problems import Problems, join
 
 CLUSTER_FIELDS = (
     "resource_group_name",
+    "backend",
     "deployments",
     "location",
     "workspace",
@@ -93,7 +96,9 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
     workspace = _workspace(problems, name, args)
     endpoint = _endpoint(problems, name, args.get("endpoint"))
     pool = problems.mapping("pool", args.get("pool"))
-    problems.unknown_keys("pool", pool, ("instance_type", "instance_count", "autoscale"))
+    problems.unknown_keys(
+        "pool", pool, ("instance_type", "instance_count", "autoscale", *pool_rules.POOL_BACKEND_FIELDS)
+    )
     cluster_probes = problems.mapping("probes", args.get("probes"))
     cluster_requests = problems.mapping("request_settings", args.get("request_settings"))
 
@@ -108,7 +113,16 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         )
     )
     _check_deployment_set(problems, deployments)
-    diagnostics = _diagnostics(problems, args.get("diagnostics"), workspace)
+    backend = pool_rules.backend(problems, args.get("backend"))
+    pool_spec = None
+    if backend == "inference_pool":  # PREVIEW backend: its own rules, in spec/pool.py
+        pool_spec = pool_rules.pool_backend(problems, name, args, endpoint, deployments)
+        endpoint = dataclasses.replace(endpoint, auth_mode="AADToken")
+        deployments = tuple(dataclasses.replace(d, app_insights_enabled=False) for d in deployments)
+        diagnostics = pool_rules.diagnostics(problems, args.get("diagnostics"))
+    else:
+        pool_rules.managed_backend(problems, pool)
+        diagnostics = _diagnostics(problems, args.get("diagnostics"), workspace)
     tags = _tags(problems, args.get("tags"))
 
     problems.raise_if_any()
@@ -121,6 +135,8 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         deployments=deployments,
         diagnostics=diagnostics,
         tags=tags,
+        backend="inference_pool" if pool_spec is not None else "managed_online",
+        pool=pool_spec,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 AuthMode = Literal["Key", "AADToken", "AMLToken"]
+Backend = Literal["managed_online", "inference_pool"]
 MetricScope = Literal["deployment", "endpoint"]
 Direction = Literal["Increase", "Decrease"]
 
@@ -155,6 +156,29 @@ class DiagnosticsSpec:
 
 
 @dataclass(frozen=True)
+class PoolBackendSpec:
+    """PREVIEW (API 2025-01-01-preview): what the ``inference_pool`` backend needs beyond ``deployments``.
+
+    Each deployment becomes an ``InferenceGroup`` named after it, and one ``InferenceEndpoint`` bound to
+    that group, named :meth:`endpoint_name`. ``ClusterSpec.deployments`` keeps the groups (model,
+    environment, probes, request settings, ``instance_count``), so targets that serve deployments read
+    them unchanged.
+    """
+
+    name: str
+    """Name of the ``InferencePool``."""
+    endpoint_prefix: str
+    """Inference endpoints are named ``<endpoint_prefix>-<deployment>``."""
+    scale_unit_size: int | None
+    """Each group's ``scaleUnitSize``; None leaves it to Azure."""
+    registries: tuple[str, ...]
+    disable_public_egress: bool
+
+    def endpoint_name(self, deployment: str) -> str:
+        return f"{self.endpoint_prefix}-{deployment}"
+
+
+@dataclass(frozen=True)
 class ClusterSpec:
     name: str
     resource_group_name: Any
@@ -164,6 +188,9 @@ class ClusterSpec:
     deployments: tuple[DeploymentSpec, ...]
     diagnostics: DiagnosticsSpec
     tags: Mapping[str, str] = field(default_factory=dict)
+    backend: Backend = "managed_online"
+    pool: PoolBackendSpec | None = None
+    """Set exactly when ``backend`` is ``"inference_pool"`` (PREVIEW)."""
 
     @property
     def traffic(self) -> dict[str, int]:
