@@ -1,0 +1,139 @@
+"""Local autoscale: the spec's Azure Monitor rules, evaluated on measured load, with cool-downs.
+
+Azure's semantics are kept: a scale-out happens when *any* Increase rule holds over its window, a
+scale-in only when *every* Decrease rule holds; each action moves by the rule's ``change_count``
+within ``min_instances``..``max_instances``, and no rule acts again before the cool-down of the last
+action has passed. ``time_scale`` shortens every window and cool-down (never the load thresholds).
+
+Metrics measured locally (per deployment unless noted):
+
+* ``RequestsPerMinute``: requests routed to the deployment, per minute, over the window;
+* ``ConnectionsActive`` (endpoint): requests in flight at the endpoint, averaged over the window
+  (busy time / window, Little's law) - the local stand-in for Azure's active connections;
+* ``RequestLatency`` (ms, average) and ``RequestLatency_P50/P90/P95/P99`` (ms, from the histogram);
+* ``CpuUtilizationPercentage`` / ``CpuMemoryUtilizationPercentage``: mean over replicas of their
+  process tree's share of this machine's CPUs / memory, aggregated over the window.
+
+Other metrics (GPU, disk, new connections) cannot be measured here: their rules are reported once
+and never fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..spec.model import DeploymentSpec, ScaleRuleSpec
+from .metrics import LoadSample, MetricsReader, quantile_from_buckets
+
+__all__ = ["SUPPORTED_METRICS", "Autoscaler", "Decision", "LoadSample", "MetricsReader", "measure"]
+
+SUPPORTED_METRICS = frozenset(
+    {
+        "RequestsPerMinute",
+        "ConnectionsActive",
+        "RequestLatency",
+        "RequestLatency_P50",
+        "RequestLatency_P90",
+        "RequestLatency_P95",
+        "RequestLatency_P99",
+        "CpuUtilizationPercentage",
+        "CpuMemoryUtilizationPercentage",
+    }
+)
+_QUANTILES = {"RequestLatency_P50": 0.5, "RequestLatency_P90": 0.9, "RequestLatency_P95": 0.95, "RequestLatency_P99": 0.99}
+
+
+@dataclass(frozen=True)
+class Decision:
+    count: int
+    reason: str
+
+
+def _aggregate(values: Sequence[float], aggregation: str) -> float | None:
+    if not values:
+        return None
+    if aggregation == "Minimum":
+        return min(values)
+    if aggregation == "Maximum":
+        return max(values)
+    if aggregation == "Total":
+        return sum(values)
+    return sum(values) / len(values)
+
+
+def measure(
+    metric: str, aggregation: str, samples: Sequence[LoadSample], endpoint_samples: Sequence[Sequence[LoadSample]] = ()
+) -> float | None:
+    """The value of ``metric`` over ``samples`` (one deployment's window), or None if not measurable."""
+    if len(samples) < 2:
+        return None
+    first, last = samples[0], samples[-1]
+    elapsed = last.at - first.at
+    if elapsed <= 0:
+        return None
+    if metric == "RequestsPerMinute":
+        return (last.requests - first.requests) / elapsed * 60.0
+    if metric == "ConnectionsActive":
+        windows = [s for s in endpoint_samples if len(s) >= 2] or [samples]
+        return sum((w[-1].busy_seconds - w[0].busy_seconds) / max(w[-1].at - w[0].at, 1e-9) for w in windows)
+    if metric == "RequestLatency":
+        done = last.requests - first.requests
+        return (last.busy_seconds - first.busy_seconds) / done * 1000.0 if done > 0 else None
+    if metric in _QUANTILES:
+        seconds = quantile_from_buckets(first.buckets, last.buckets, _QUANTILES[metric])
+        return None if seconds is None else seconds * 1000.0
+    if metric == "CpuUtilizationPercentage":
+        return _aggregate([s.cpu_percent for s in samples if s.cpu_percent is not None], aggregation)
+    if metric == "CpuMemoryUtilizationPercentage":
+        return _aggregate([s.memory_percent for s in samples if s.memory_percent is not None], aggregation)
+    return None
+
+
+class Autoscaler:
+    """Decides the replica count of one deployment from its autoscale rules and measured load."""
+
+    def __init__(self, spec: DeploymentSpec, time_scale: float = 1.0):
+        assert spec.autoscale is not None
+        self.spec = spec
+        self.autoscale = spec.autoscale
+        self.time_scale = time_scale
+        self.unsupported = sorted({r.metric for r in self.autoscale.rules if r.metric not in SUPPORTED_METRICS})
+        self._quiet_until = 0.0
+
+    def _window_s(self, rule: ScaleRuleSpec) -> float:
+        return rule.window_minutes * 60.0 * self.time_scale
+
+    def _holds(self, rule: ScaleRuleSpec, now: float, reader: MetricsReader) -> tuple[bool, float | None]:
+        window = self._window_s(rule)
+        samples = reader.window(self.spec.name, now, window)
+        endpoint = [reader.window(name, now, window) for name in reader.deployments()] if rule.scope == "endpoint" else []
+        value = measure(rule.metric, rule.aggregation, samples, endpoint)
+        if value is None:
+            return False, None
+        return (value > rule.threshold if rule.direction == "Increase" else value < rule.threshold), value
+
+    def decide(self, now: float, reader: MetricsReader, current: int) -> Decision | None:
+        """The new count, or None to stay; respects the cool-down of the last action."""
+        if now < self._quiet_until:
+            return None
+        low, high = self.autoscale.min_instances, self.autoscale.max_instances
+        if current < low or current > high:
+            return Decision(min(max(current, low), high), f"outside {low}..{high}")
+        rules = [r for r in self.autoscale.rules if r.metric in SUPPORTED_METRICS]
+        for rule in (r for r in rules if r.direction == "Increase"):
+            holds, value = self._holds(rule, now, reader)
+            if holds and current < high:
+                return self._act(now, rule, min(high, current + rule.change_count), value)
+        decrease = [r for r in rules if r.direction == "Decrease"]
+        if decrease and current > low:
+            results = [self._holds(r, now, reader) for r in decrease]
+            if all(holds for holds, _ in results):
+                return self._act(now, decrease[0], max(low, current - max(r.change_count for r in decrease)), results[0][1])
+        return None
+
+    def _act(self, now: float, rule: ScaleRuleSpec, count: int, value: float | None) -> Decision:
+        self._quiet_until = now + rule.cooldown_minutes * 60.0 * self.time_scale
+        shown = "n/a" if value is None else f"{value:.1f}"
+        sign = ">" if rule.direction == "Increase" else "<"
+        return Decision(count, f"{rule.metric} {shown} {sign} {rule.threshold:g} over {rule.window_minutes} min")

@@ -1,0 +1,128 @@
+"""``ml-inference-lb local up DIR``: serve every InferenceCluster of a Pulumi program on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from types import FrameType
+from typing import Any
+
+from .cluster import LocalCluster, load_specs
+from .errors import LocalTargetError
+
+
+def add_local_commands(subparsers: Any) -> None:
+    """Add ``local up`` to the ``ml-inference-lb`` command (called by :mod:`ml_inference_lb.cli`)."""
+    local = subparsers.add_parser("local", help="serve a cluster on this machine (inference server + Traefik)")
+    commands = local.add_subparsers(dest="local_command", required=True)
+    up = commands.add_parser(
+        "up",
+        help="serve every InferenceCluster of a Pulumi program on 127.0.0.1 until Ctrl-C",
+        description="Run the program offline, start each deployment's replicas (azmlinfsrv) and Traefik in front "
+        "of them, print 'scoring_uri: ...' and 'key: ...', then stream the replicas' status until Ctrl-C.",
+    )
+    up.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
+    up.add_argument("--port", type=int, default=0, help="scoring port (default: a free port; a second cluster gets port+1)")
+    up.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads")
+    up.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
+    up.add_argument("--startup-timeout", type=float, default=120.0, help="seconds to wait for the replicas (default 120)")
+    up.set_defaults(handler=_up)
+
+
+def _config_pairs(values: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise LocalTargetError(f"--config takes key=value, got {item!r}")
+        pairs[key] = value
+    return pairs
+
+
+def _say(message: str, stream: Any = None) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=stream or sys.stdout, flush=True)
+
+
+def _status_line(clusters: list[LocalCluster]) -> str:
+    parts = []
+    for c in clusters:
+        statuses = ", ".join(str(s) for s in c.status().values())
+        parts.append(f"{c.spec.name}: {statuses}" if len(clusters) > 1 else statuses)
+    return " | ".join(parts)
+
+
+def _up(ns: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return _serve(ns, stop)
+    except LocalTargetError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
+    specs = load_specs(ns.directory, stack=ns.stack, config=_config_pairs(ns.config))
+
+    def event(message: str) -> None:
+        _say(message, sys.stderr if "failed" in message or "error" in message else sys.stdout)
+
+    with ExitStack() as stack:
+        clusters: list[LocalCluster] = []
+        for i, spec in enumerate(specs):
+            local = LocalCluster(
+                spec, port=(ns.port + i) if ns.port else 0, startup_timeout_s=ns.startup_timeout, on_event=event
+            )
+            for note in _unsupported(local):
+                _say(note, sys.stderr)
+            _say(f"starting {spec.name}: {len(spec.deployments)} deployment(s); logs in {local.logdir}")
+            local.start()
+            stack.callback(local.stop)
+            clusters.append(local)
+        for local in clusters:
+            if len(clusters) > 1:
+                print(f"cluster: {local.spec.name}")
+            print(f"scoring_uri: {local.scoring_uri}")
+            print(f"key: {local.key}", flush=True)
+        _say("serving; press Ctrl-C to stop")
+        shown = ""
+        try:
+            while not stop.wait(0.5):
+                line = _status_line(clusters)
+                if line != shown:
+                    _say(line)
+                    shown = line
+        except KeyboardInterrupt:
+            pass
+        _say("stopping every replica and traefik")
+    return 0
+
+
+def _unsupported(local: LocalCluster) -> list[str]:
+    notes = []
+    for d in local.spec.deployments:
+        autoscale = d.autoscale
+        if autoscale is None:
+            continue
+        from .autoscale import SUPPORTED_METRICS
+
+        skipped = sorted({r.metric for r in autoscale.rules if r.metric not in SUPPORTED_METRICS})
+        if skipped:
+            notes.append(f"{d.name}: autoscale rules on {', '.join(skipped)} cannot be measured locally and never fire")
+        if autoscale.schedules:
+            notes.append(f"{d.name}: autoscale schedules are not applied locally (the default profile is used)")
+    return notes
+
+

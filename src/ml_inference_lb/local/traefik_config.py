@@ -1,0 +1,208 @@
+"""Traefik configuration for one cluster: the static file (entry points) and the dynamic file (routing).
+
+Pure functions of a :class:`ServingPlan` and the replicas that are ready; no I/O. The layout:
+
+* entry point ``web`` (the scoring port) with the endpoint routers: key auth (the ``Authorization``
+  header must equal ``Bearer <key>``; anything else falls through to a router whose ``basicAuth``
+  middleware can never succeed, so Traefik itself answers 401), ``azureml-model-deployment`` header
+  routing, and the weighted round robin over deployments wrapped in a mirroring service;
+* one internal entry point per deployment (``dep<i>``) whose router applies that deployment's
+  in-flight limit (429) and retry middleware, then balances over its replicas with an active health
+  check (the readiness probe) and the request timeout as the response-header timeout (504);
+* entry point ``traefik`` for Traefik's API, ping and Prometheus metrics (loopback only).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..spec.model import ProbeSpec
+
+LOOPBACK = "127.0.0.1"
+SCORE_PATHS = "(Path(`/score`) || Path(`/swagger.json`))"
+DEPLOYMENT_HEADER = "azureml-model-deployment"
+RETRY_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    """What Traefik needs to know about one deployment."""
+
+    name: str
+    index: int
+    traffic_percent: int
+    mirror_percent: int
+    inner_port: int
+    readiness: ProbeSpec
+    timeout_ms: int
+    max_concurrent_per_instance: int
+
+    @property
+    def entry_point(self) -> str:
+        return f"dep{self.index}"
+
+    @property
+    def hop_service(self) -> str:
+        return f"deployment-{self.name}"
+
+    @property
+    def replica_service(self) -> str:
+        return f"replicas-{self.name}"
+
+    @property
+    def inner_router(self) -> str:
+        return f"inner-{self.name}"
+
+
+@dataclass(frozen=True)
+class ServingPlan:
+    """Ports and settings of one served cluster."""
+
+    cluster: str
+    port: int
+    api_port: int
+    key: str
+    deployments: tuple[DeploymentPlan, ...]
+    deny_secret: str
+    """A random password nobody is told: the 401 router's basicAuth can never be satisfied."""
+
+
+def static_config(plan: ServingPlan, dynamic_dir: str, log_level: str = "ERROR") -> dict[str, Any]:
+    entry_points: dict[str, Any] = {
+        "web": {"address": f"{LOOPBACK}:{plan.port}"},
+        "traefik": {"address": f"{LOOPBACK}:{plan.api_port}"},
+    }
+    for d in plan.deployments:
+        entry_points[d.entry_point] = {"address": f"{LOOPBACK}:{d.inner_port}"}
+    return {
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+        "entryPoints": entry_points,
+        "providers": {"providersThrottleDuration": "100ms", "file": {"directory": dynamic_dir, "watch": True}},
+        "api": {"insecure": True, "dashboard": False},
+        "ping": {"entryPoint": "traefik"},
+        "metrics": {
+            "prometheus": {
+                "entryPoint": "traefik",
+                "addEntryPointsLabels": True,
+                "addRoutersLabels": True,
+                "addServicesLabels": False,
+            }
+        },
+        "log": {"level": log_level},
+    }
+
+
+def _duration(seconds: float) -> str:
+    return f"{round(seconds * 1000)}ms"
+
+
+def _health_check(probe: ProbeSpec) -> dict[str, Any]:
+    return {"path": "/", "interval": _duration(probe.period_s), "timeout": _duration(probe.timeout_s)}
+
+
+def _sha_htpasswd(user: str, password: str) -> str:
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()  # htpasswd {SHA} format
+    return f"{user}:{{SHA}}{digest}"
+
+
+def dynamic_config(
+    plan: ServingPlan, ready: dict[str, list[int]], serving: set[str] | None = None
+) -> dict[str, Any]:
+    """The routing for the current state.
+
+    ``ready`` maps each deployment name to the ports of its replicas that passed their first readiness
+    probe (Traefik's health check then takes a replica out while it fails readiness). ``serving`` is the
+    set of deployments that can take traffic; a deployment whose every replica failed to start is left
+    out of the weighted split (others keep serving). Defaults to every deployment.
+    """
+    serving = {d.name for d in plan.deployments} if serving is None else serving
+    auth = f"Header(`Authorization`, `Bearer {plan.key}`)"
+    routers: dict[str, Any] = {}
+    services: dict[str, Any] = {}
+    middlewares: dict[str, Any] = {
+        "deny": {"basicAuth": {"users": [_sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
+        "retry": {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": "10ms"}},
+    }
+    transports: dict[str, Any] = {}
+
+    live = [d for d in plan.deployments if d.traffic_percent > 0 and d.name in serving]
+    mirror = [d for d in plan.deployments if d.mirror_percent > 0 and d.name in serving]
+    for d in plan.deployments:
+        replicas = ready.get(d.name, [])
+        services[d.replica_service] = {
+            "loadBalancer": {
+                "servers": [{"url": f"http://{LOOPBACK}:{p}"} for p in replicas],
+                "healthCheck": _health_check(d.readiness),
+                "serversTransport": f"timeout-{d.name}",
+            }
+        }
+        transports[f"timeout-{d.name}"] = {"forwardingTimeouts": {"responseHeaderTimeout": f"{d.timeout_ms}ms"}}
+        services[d.hop_service] = {
+            "loadBalancer": {
+                "servers": [{"url": f"http://{LOOPBACK}:{d.inner_port}"}],
+                "healthCheck": _health_check(d.readiness),
+            }
+        }
+        limit = max(1, d.max_concurrent_per_instance * max(1, len(replicas)))
+        middlewares[f"limit-{d.name}"] = {"inFlightReq": {"amount": limit}}
+        routers[d.inner_router] = {
+            "entryPoints": [d.entry_point],
+            "rule": "PathPrefix(`/`)",
+            "priority": 10,
+            "middlewares": [f"limit-{d.name}", "retry"],
+            "service": d.replica_service,
+        }
+        # The deployment's own readiness, for the endpoint's health check of it: not limited, not retried.
+        routers[f"{d.inner_router}-probe"] = {
+            "entryPoints": [d.entry_point],
+            "rule": "Path(`/`) && Method(`GET`)",
+            "priority": 20,
+            "service": d.replica_service,
+        }
+        routers[f"to-{d.name}"] = {
+            "entryPoints": ["web"],
+            "rule": f"{SCORE_PATHS} && {auth} && Header(`{DEPLOYMENT_HEADER}`, `{d.name}`)",
+            "priority": 300,
+            "service": d.hop_service,
+        }
+
+    if live:
+        services["live"] = {
+            "weighted": {
+                "services": [{"name": d.hop_service, "weight": d.traffic_percent} for d in live],
+                "healthCheck": {},
+            }
+        }
+        endpoint_service = "live"
+        if mirror:
+            services["endpoint"] = {
+                "mirroring": {
+                    "service": "live",
+                    "mirrors": [{"name": d.hop_service, "percent": d.mirror_percent} for d in mirror],
+                }
+            }
+            endpoint_service = "endpoint"
+        routers["score"] = {
+            "entryPoints": ["web"],
+            "rule": f"{SCORE_PATHS} && {auth}",
+            "priority": 200,
+            "service": endpoint_service,
+        }
+    routers["unauthorized"] = {
+        "entryPoints": ["web"],
+        "rule": f"{SCORE_PATHS} && !{auth}",
+        "priority": 100,
+        "middlewares": ["deny"],
+        "service": "noop@internal",
+    }
+    return {
+        "http": {
+            "routers": routers,
+            "services": services,
+            "middlewares": middlewares,
+            "serversTransports": transports,
+        }
+    }
