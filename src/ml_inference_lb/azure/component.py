@@ -15,8 +15,9 @@ from .autoscale import build_autoscale
 from .deployments import build_deployment
 from .diagnostics import build_diagnostics
 from .endpoint import build_endpoint, endpoint_keys
+from .pool import build_pool_backend
 from .traffic import build_traffic
-from .workspace import build_workspace
+from .workspace import WorkspaceRefs, build_workspace
 
 TYPE_TOKEN = "ml-inference-lb:index:InferenceCluster"
 
@@ -44,13 +45,19 @@ class InferenceCluster(pulumi.ComponentResource):
     scoring_uri: pulumi.Output[str]
     """``https://<endpoint>.<region>.inference.ml.azure.com/score``."""
     swagger_uri: pulumi.Output[str]
-    """The endpoint's OpenAPI document."""
+    """The endpoint's OpenAPI document (empty with ``backend="inference_pool"``: Azure reports none)."""
     deployment_ids: pulumi.Output[dict[str, str]]
     """ARM id of each deployment, by deployment name."""
     primary_key: pulumi.Output[str] | None
     """Primary endpoint key as a Pulumi secret (key auth only)."""
     secondary_key: pulumi.Output[str] | None
     """Secondary endpoint key as a Pulumi secret (key auth only)."""
+    pool_name: pulumi.Output[str] | None
+    """``backend="inference_pool"`` (PREVIEW) only: name of the inference pool. With that backend
+    ``endpoint_name``, ``endpoint_id`` and ``scoring_uri`` are those of the primary deployment's endpoint
+    (``traffic_percent`` 100, else the first) and ``deployment_ids`` holds the inference groups' ids."""
+    endpoint_uris: pulumi.Output[dict[str, str]] | None
+    """``backend="inference_pool"`` (PREVIEW) only: each inference endpoint's URI, by deployment name."""
 
     def __init__(
         self,
@@ -65,6 +72,10 @@ class InferenceCluster(pulumi.ComponentResource):
 
         workspace = build_workspace(spec, self)
         assets = AssetCatalog(spec.name, workspace, self)
+        self.pool_name = self.endpoint_uris = None
+        if spec.backend == "inference_pool":  # PREVIEW: azure/pool.py, docs/inference-pool.md
+            self._build_pool(spec, workspace, assets)
+            return
         endpoint = build_endpoint(spec, workspace, self)
 
         deployments = {}
@@ -98,3 +109,31 @@ class InferenceCluster(pulumi.ComponentResource):
             outputs["primary_key"] = self.primary_key
             outputs["secondary_key"] = self.secondary_key
         self.register_outputs(outputs)
+
+    def _build_pool(self, spec: ClusterSpec, workspace: WorkspaceRefs, assets: AssetCatalog) -> None:
+        """The inference_pool backend: pool, a group and an endpoint per deployment; AAD only, so no keys."""
+        refs = build_pool_backend(spec, workspace, assets, self)
+        primary = refs.endpoints[refs.primary]
+        uris = {n: e.inference_endpoint_properties.apply(lambda p: p.endpoint_uri or "") for n, e in refs.endpoints.items()}
+        self.workspace_name = workspace.name
+        self.workspace_id = workspace.id
+        self.endpoint_name = primary.name
+        self.endpoint_id = primary.id
+        self.scoring_uri = uris[refs.primary]
+        self.swagger_uri = pulumi.Output.from_input("")
+        self.deployment_ids = pulumi.Output.all(**{n: g.id for n, g in refs.groups.items()})
+        self.primary_key = self.secondary_key = None
+        self.pool_name = refs.pool.name
+        self.endpoint_uris = pulumi.Output.all(**uris)
+        self.register_outputs(
+            {
+                "workspace_name": self.workspace_name,
+                "workspace_id": self.workspace_id,
+                "endpoint_name": self.endpoint_name,
+                "endpoint_id": self.endpoint_id,
+                "scoring_uri": self.scoring_uri,
+                "deployment_ids": self.deployment_ids,
+                "pool_name": self.pool_name,
+                "endpoint_uris": self.endpoint_uris,
+            }
+        )
