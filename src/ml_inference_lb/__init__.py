@@ -25,6 +25,7 @@ from .args import (
 )
 from .azure import InferenceCluster
 from .errors import InferenceClusterArgsError, Problem
+from .global_lb import GlobalInferenceService, GlobalInferenceServiceArgs
 from .spec import ClusterSpec, build_spec
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "EndpointArgs",
     "EnvironmentArgs",
     "ExistingWorkspaceArgs",
+    "GlobalInferenceService",
+    "GlobalInferenceServiceArgs",
     "InferenceCluster",
     "InferenceClusterArgs",
     "InferenceClusterArgsError",

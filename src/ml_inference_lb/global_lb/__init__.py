@@ -1,0 +1,28 @@
+"""Global load balancing: one inference service in several regions behind Front Door or Traffic Manager.
+
+Args (``args.py``) → one validated :class:`GlobalSpec` (``build.py``, ``model.py``) → the Azure target
+(``component.py``, ``front_door.py``, ``traffic_manager.py``). Each region is an
+:class:`~ml_inference_lb.InferenceCluster` built as a child of the service.
+"""
+
+from .args import GlobalInferenceServiceArgs, LoadBalancerArgs, ProbeArgs, RegionArgs, WafArgs
+from .build import build_global_spec, normalise_location
+from .component import GlobalInferenceService
+from .model import FrontDoorSpec, GlobalSpec, RegionSpec, StatusRange, TrafficManagerSpec, WafSpec
+
+__all__ = [
+    "FrontDoorSpec",
+    "GlobalInferenceService",
+    "GlobalInferenceServiceArgs",
+    "GlobalSpec",
+    "LoadBalancerArgs",
+    "ProbeArgs",
+    "RegionArgs",
+    "RegionSpec",
+    "StatusRange",
+    "TrafficManagerSpec",
+    "WafArgs",
+    "WafSpec",
+    "build_global_spec",
+    "normalise_location",
+]

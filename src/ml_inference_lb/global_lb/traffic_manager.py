@@ -1,0 +1,102 @@
+"""Azure Traffic Manager in front of the regions' endpoints (``azure-native.trafficmanager``, API 2022-04-01).
+
+One profile (routing method, DNS name and TTL, an HTTPS monitor on 443 with expected status ranges)
+and one ``ExternalEndpoints`` endpoint per region whose target is the region's endpoint host. Each
+endpoint carries its own probe header ``Host: <endpoint host>`` because the host differs per region.
+Traffic Manager answers DNS only: see ``docs/global-load-balancing.md`` for what that means for TLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as azure_native
+import pulumi_random as random
+
+from . import naming
+from .model import GlobalSpec, TrafficManagerSpec
+
+TM_DOMAIN = "trafficmanager.net"
+
+
+@dataclass(frozen=True)
+class TrafficManagerRefs:
+    hostname: pulumi.Output[str]
+    profile_id: pulumi.Output[str]
+    resources: tuple[pulumi.Resource, ...]
+
+
+def dns_name(spec: GlobalSpec, tm: TrafficManagerSpec, parent: pulumi.Resource) -> pulumi.Output[str]:
+    if tm.dns_name is not None:
+        return pulumi.Output.from_input(tm.dns_name)
+    suffix = random.RandomString(
+        naming.child(spec.name, naming.TM_DNS_SUFFIX),
+        length=5,
+        upper=False,
+        special=False,
+        numeric=True,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    prefix = tm.dns_name_prefix
+    name: pulumi.Output[str] = suffix.result.apply(lambda s: f"{prefix}-{s}")
+    return name
+
+
+def build_traffic_manager(
+    spec: GlobalSpec, tm: TrafficManagerSpec, hosts: Mapping[str, pulumi.Output[str]], parent: pulumi.Resource
+) -> TrafficManagerRefs:
+    relative = dns_name(spec, tm, parent)
+    profile = azure_native.trafficmanager.Profile(
+        naming.child(spec.name, naming.TM_PROFILE),
+        profile_name=tm.profile_name,
+        resource_group_name=spec.resource_group_name,
+        location="global",
+        profile_status="Enabled",
+        traffic_routing_method=tm.routing,
+        dns_config={"relative_name": relative, "ttl": tm.dns_ttl_s},
+        monitor_config={
+            "protocol": "HTTPS",
+            "port": 443,
+            "path": tm.probe_path,
+            "interval_in_seconds": tm.probe_interval_s,
+            "timeout_in_seconds": tm.probe_timeout_s,
+            "tolerated_number_of_failures": tm.tolerated_failures,
+            "expected_status_code_ranges": [{"min": r.low, "max": r.high} for r in tm.expected_status],
+            **(
+                {"custom_headers": [{"name": k, "value": v} for k, v in tm.custom_headers]} if tm.custom_headers else {}
+            ),
+        },
+        tags=dict(spec.tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    endpoints: list[pulumi.Resource] = []
+    for region in spec.regions:
+        host = hosts[region.location]
+        endpoints.append(
+            azure_native.trafficmanager.Endpoint(
+                naming.child(spec.name, naming.tm_endpoint(region.location)),
+                endpoint_name=region.location,
+                endpoint_type="ExternalEndpoints",
+                type="Microsoft.Network/trafficManagerProfiles/externalEndpoints",
+                profile_name=profile.name,
+                resource_group_name=spec.resource_group_name,
+                target=host,
+                endpoint_status="Enabled",
+                endpoint_location=region.location,
+                priority=region.priority,
+                weight=region.weight,
+                custom_headers=[{"name": "Host", "value": host}],
+                opts=pulumi.ResourceOptions(parent=parent),
+            )
+        )
+    hostname = pulumi.Output.all(profile.dns_config, relative).apply(lambda pair: _fqdn(pair[0], pair[1]))
+    return TrafficManagerRefs(hostname=hostname, profile_id=profile.id, resources=(profile, *endpoints))
+
+
+def _fqdn(dns_config: Any, relative_name: str) -> str:
+    """Azure's reported FQDN, or the documented ``<relative name>.trafficmanager.net`` before it reports one."""
+    reported = dns_config.get("fqdn") if isinstance(dns_config, Mapping) else getattr(dns_config, "fqdn", None)
+    return str(reported) if reported else f"{relative_name}.{TM_DOMAIN}"
