@@ -311,3 +311,27 @@ def test_two_clusters_in_one_stack_do_not_collide() -> None:
     urns = [r.urn for r in result.resources]
     assert len(urns) == len(set(urns))
     assert len(result.specs) == 2
+
+
+def test_derived_names_fit_each_azure_resource_rule() -> None:
+    result = plan_cluster(cluster_args(workspace={"name": "9_team_models"}))
+    assert one(result, "azure-native:operationalinsights:Workspace").inputs["workspaceName"] == "9-team-models-logs"
+    vault = one(result, "azure-native:keyvault:Vault").inputs["vaultName"]
+    assert vault[0].isalpha() and len(vault) <= 24
+    registry = one(result, "azure-native:containerregistry:Registry").inputs["registryName"]
+    assert registry.isalnum() and 5 <= len(registry) <= 50
+
+
+def test_identifiers_accept_outputs_of_other_resources() -> None:
+    import pulumi_azure_native as azure_native
+
+    from ml_inference_lb import InferenceCluster
+    from ml_inference_lb.plan import run
+
+    def program() -> None:
+        group = azure_native.resources.ResourceGroup("rg", resource_group_name="rg-from-resource")
+        InferenceCluster("demo", cluster_args(resource_group_name=group.name, location="swedencentral"))
+
+    result = run(program)
+    endpoint = one(result, ENDPOINT).inputs
+    assert endpoint["resourceGroupName"] == "rg-from-resource" and endpoint["location"] == "swedencentral"

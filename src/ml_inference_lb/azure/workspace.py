@@ -68,7 +68,8 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     suffix = random.RandomString(
         naming.child(spec.name, naming.GLOBAL_SUFFIX), length=8, upper=False, special=False, numeric=True, opts=opts
     )
-    compact = "".join(c for c in ws.name.lower() if c.isalnum())[:12] or "mlilb"
+    compact = _compact(ws.name)
+    hyphenated = ws.name.replace("_", "-").strip("-")
 
     storage = azure_native.storage.StorageAccount(
         naming.child(spec.name, naming.STORAGE),
@@ -103,7 +104,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     logs = azure_native.operationalinsights.Workspace(
         naming.child(spec.name, naming.LOG_ANALYTICS),
-        workspace_name=f"{ws.name}-logs",
+        workspace_name=f"{hyphenated}-logs",
         sku={"name": "PerGB2018"},
         retention_in_days=ws.log_retention_days,
         opts=opts,
@@ -111,7 +112,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     insights = azure_native.applicationinsights.Component(
         naming.child(spec.name, naming.APP_INSIGHTS),
-        resource_name_=f"{ws.name}-appinsights",
+        resource_name_=f"{hyphenated}-appinsights",
         kind="web",
         application_type="web",
         ingestion_mode="LogAnalytics",
@@ -152,3 +153,9 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         log_analytics_id=logs.id,
         resources=(storage, vault, logs, insights, registry, workspace),
     )
+
+
+def _compact(workspace_name: str) -> str:
+    """Letters and digits only, starting with a letter: fits storage account, key vault and registry rules."""
+    compact = "".join(c for c in workspace_name.lower() if c.isalnum())[:12]
+    return compact if compact[:1].isalpha() else f"ml{compact}"[:12]

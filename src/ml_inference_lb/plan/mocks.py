@@ -108,6 +108,10 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
 }
 
 
+# Resources whose ARM id is built specially but whose name still comes from an input.
+NAME_INPUTS = {"azure-native:resources:ResourceGroup": "resourceGroupName"}
+
+
 def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_NS, "/".join(parts)))
 
@@ -123,6 +127,8 @@ def arm_id(type_token: str, name: str, inputs: dict[str, Any]) -> str:
     rg = inputs.get("resourceGroupName", "mock-rg")
     if type_token == "azure-native:monitor:DiagnosticSetting":
         return f"{inputs.get('resourceUri', '')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name', name)}"
+    if type_token == "azure-native:resources:ResourceGroup":
+        return f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName', name)}"
     if type_token == "azure-native:authorization:RoleAssignment":
         return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{stable_uuid(name)}"
     path = ARM_PATHS.get(type_token)
@@ -151,7 +157,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             return self._random(token, args.name, inputs)
         path = ARM_PATHS.get(token)
         state: dict[str, Any] = dict(inputs)
-        resource_name = str(inputs.get(path[1], args.name)) if path else args.name
+        name_key = path[1] if path else NAME_INPUTS.get(token, "")
+        resource_name = str(inputs.get(name_key, args.name))
         state.setdefault("name", resource_name)
         state.setdefault("location", MOCK_LOCATION)
         state["azureApiVersion"] = "mock"
