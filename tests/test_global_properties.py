@@ -21,7 +21,10 @@ CLUSTER = {"deployments": [tiny_deployment("blue", traffic_percent=100)]}
 
 region_strategy = st.fixed_dictionaries(
     {"location": st.sampled_from(LOCATIONS)},
-    optional={"priority": st.integers(min_value=-1, max_value=1002), "weight": st.integers(min_value=-1, max_value=1002)},
+    optional={
+        "priority": st.integers(min_value=-1, max_value=1002),
+        "weight": st.integers(min_value=-1, max_value=1002),
+    },
 )
 
 

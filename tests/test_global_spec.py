@@ -240,7 +240,9 @@ def test_probe_path_must_be_absolute() -> None:
 @pytest.mark.parametrize("interval", [5, 20, 60])
 def test_traffic_manager_interval_is_10_or_30(interval: int) -> None:
     lb = {"kind": "traffic_manager", "probe": {"interval_seconds": interval}}
-    assert "30 s (normal) or 10 s (fast)" in problems_of(service(load_balancer=lb))["load_balancer.probe.interval_seconds"]
+    assert (
+        "30 s (normal) or 10 s (fast)" in problems_of(service(load_balancer=lb))["load_balancer.probe.interval_seconds"]
+    )
 
 
 @pytest.mark.parametrize(
