@@ -1,0 +1,260 @@
+"""The table of contracts: for each Pulumi resource type we register, where Azure's definition lives.
+
+A contract names the ARM resource type, the API version pulumi-azure-native 3.29 sends (its module
+docstring, "Uses Azure REST API version ..."), the vendored schema file and root model that describe
+the PUT body at that (or the documented closest) version, and which Pulumi inputs are path parameters
+(they name the resource in the URL and never reach the body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ML_VERSION = "2025-12-01"
+_ML_SCHEMA = "machinelearningservices-2025-12-01.json"
+_RG = "resourceGroupName"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Where Azure's definition of one Pulumi resource type's request body comes from."""
+
+    pulumi_type: str
+    arm_type: str
+    provider_api_version: str
+    """The API version pulumi-azure-native uses for this resource."""
+    schema_file: str
+    root_model: str
+    path_params: tuple[str, ...]
+    name_param: str | None
+    """The input that is the resource's Azure name (``None``: the provider generates one)."""
+    flatten_properties: bool = False
+    """Pulumi shows the members of the body's ``properties`` at the top level (x-ms-client-flatten)."""
+    provider_defaults: tuple[str, ...] = ()
+    """Body properties the provider fills in when the program leaves them out (``location``: the RG's)."""
+    caveat: str = ""
+    """Why the schema's API version differs from the provider's, when it does."""
+    data_plane: bool = False
+    """The provider implements it outside ARM: the inputs themselves are checked, nothing is moved."""
+    unchecked: str = ""
+    """Known to reach Azure but not checked yet, and why (reported as a warning on every such resource)."""
+
+
+CONTRACTS: tuple[Contract, ...] = (
+    Contract(
+        "azure-native:machinelearningservices:OnlineEndpoint",
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "OnlineEndpoint",
+        (_RG, "workspaceName", "endpointName"),
+        "endpointName",
+    ),
+    Contract(
+        "azure-native:machinelearningservices:OnlineDeployment",
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "OnlineDeployment",
+        (_RG, "workspaceName", "endpointName", "deploymentName"),
+        "deploymentName",
+    ),
+    Contract(
+        "azure-native:machinelearningservices:ModelVersion",
+        "Microsoft.MachineLearningServices/workspaces/models/versions",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "ModelVersion",
+        (_RG, "workspaceName", "name", "version"),
+        "name",
+    ),
+    Contract(
+        "azure-native:machinelearningservices:CodeVersion",
+        "Microsoft.MachineLearningServices/workspaces/codes/versions",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "CodeVersion",
+        (_RG, "workspaceName", "name", "version"),
+        "name",
+    ),
+    Contract(
+        "azure-native:machinelearningservices:EnvironmentVersion",
+        "Microsoft.MachineLearningServices/workspaces/environments/versions",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "EnvironmentVersion",
+        (_RG, "workspaceName", "name", "version"),
+        "name",
+    ),
+    Contract(
+        "azure-native:machinelearningservices:Workspace",
+        "Microsoft.MachineLearningServices/workspaces",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "Workspace",
+        (_RG, "workspaceName"),
+        "workspaceName",
+        flatten_properties=True,
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:storage:StorageAccount",
+        "Microsoft.Storage/storageAccounts",
+        "2024-01-01",
+        "storage-2024-01-01.json",
+        "StorageAccountCreateParameters",
+        (_RG, "accountName"),
+        "accountName",
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:storage:Blob",
+        "(data plane) Blob",
+        "data-plane",
+        "pulumi-storage-blob.json",
+        "Blob",
+        (),
+        "blobName",
+        data_plane=True,
+        caveat="storage.Blob is implemented by the provider against the Blob data plane, not ARM: "
+        "its inputs are checked against pulumi-azure-native's own types and Azure Storage's naming rules.",
+    ),
+    Contract(
+        "azure-native:keyvault:Vault",
+        "Microsoft.KeyVault/vaults",
+        "2024-11-01",
+        "keyvault-2024-11-01.json",
+        "VaultCreateOrUpdateParameters",
+        (_RG, "vaultName"),
+        "vaultName",
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:operationalinsights:Workspace",
+        "Microsoft.OperationalInsights/workspaces",
+        "2023-09-01",
+        "operationalinsights-2022-10-01.json",
+        "Workspace",
+        (_RG, "workspaceName"),
+        "workspaceName",
+        provider_defaults=("location",),
+        caveat="No Python SDK carries Microsoft.OperationalInsights 2023-09-01 (azure-mgmt-loganalytics jumps "
+        "from 2022-10-01 to 2025-07-01): checked against 2022-10-01, the closest older version. A property "
+        "added in 2023-09-01 would be reported as unknown.",
+    ),
+    Contract(
+        "azure-native:applicationinsights:Component",
+        "Microsoft.Insights/components",
+        "2020-02-02",
+        "applicationinsights-2020-02-02.json",
+        "ApplicationInsightsComponent",
+        (_RG, "resourceName"),
+        "resourceName",
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:containerregistry:Registry",
+        "Microsoft.ContainerRegistry/registries",
+        "2023-01-01-preview",
+        "containerregistry-2023-01-01-preview.json",
+        "Registry",
+        (_RG, "registryName"),
+        "registryName",
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:authorization:RoleAssignment",
+        "Microsoft.Authorization/roleAssignments",
+        "2022-04-01",
+        "authorization-2022-04-01.json",
+        "RoleAssignmentCreateParameters",
+        ("scope", "roleAssignmentName"),
+        "roleAssignmentName",
+    ),
+    Contract(
+        "azure-native:monitor:AutoscaleSetting",
+        "Microsoft.Insights/autoscalesettings",
+        "2021-05-01-preview",
+        "monitor-2021-05-01-preview.json",
+        "AutoscaleSettingResource",
+        (_RG, "autoscaleSettingName"),
+        "autoscaleSettingName",
+        provider_defaults=("location",),
+    ),
+    Contract(
+        "azure-native:monitor:DiagnosticSetting",
+        "Microsoft.Insights/diagnosticSettings",
+        "2021-05-01-preview",
+        "monitor-2021-05-01-preview.json",
+        "DiagnosticSettingsResource",
+        ("resourceUri", "name"),
+        "name",
+    ),
+    Contract(
+        "azure-native:resources:Deployment",
+        "Microsoft.Resources/deployments",
+        "2024-03-01",
+        "resources-2024-07-01.json",
+        "Deployment",
+        (_RG, "deploymentName"),
+        "deploymentName",
+        caveat="No Python SDK carries Microsoft.Resources 2024-03-01 (azure-mgmt-resource has 2022-09-01 and "
+        "2024-07-01): checked against 2024-07-01, the closest newer version; the Deployment body "
+        "(properties.template, parameters, mode) is the same in both.",
+    ),
+)
+
+_PREVIEW_POOL = (
+    "Microsoft.MachineLearningServices 2025-01-01-preview (inference pools) is in no Python SDK: "
+    "azure-ai-ml 1.35.2 vendors 2025-12-01 only, which has no inference pools"
+)
+_CDN = (
+    "Microsoft.Cdn 2025-06-01 is in no Python SDK (azure-mgmt-cdn 13.1.1 has 2024-02-01, 14.0.0 has "
+    "2025-12-01); a contract needs one of those with a documented caveat, or the REST spec"
+)
+UNCHECKED: tuple[Contract, ...] = tuple(
+    Contract(f"azure-native:{module}:{name}", arm, version, "", "", (), None, unchecked=reason)
+    for module, name, arm, version, reason in (
+        (
+            "machinelearningservices",
+            "InferencePool",
+            "Microsoft.MachineLearningServices/inferencePools",
+            "2025-01-01-preview",
+            _PREVIEW_POOL,
+        ),
+        (
+            "machinelearningservices",
+            "InferenceGroup",
+            "Microsoft.MachineLearningServices/inferencePools/groups",
+            "2025-01-01-preview",
+            _PREVIEW_POOL,
+        ),
+        (
+            "machinelearningservices",
+            "InferenceEndpoint",
+            "Microsoft.MachineLearningServices/inferencePools/endpoints",
+            "2025-01-01-preview",
+            _PREVIEW_POOL,
+        ),
+        ("cdn", "Profile", "Microsoft.Cdn/profiles", "2025-06-01", _CDN),
+        ("cdn", "AFDEndpoint", "Microsoft.Cdn/profiles/afdEndpoints", "2025-06-01", _CDN),
+        ("cdn", "AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", "2025-06-01", _CDN),
+        ("cdn", "AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", "2025-06-01", _CDN),
+        ("cdn", "Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", "2025-06-01", _CDN),
+    )
+)
+
+BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in (*CONTRACTS, *UNCHECKED)}
+BY_ARM_TYPE: dict[tuple[str, str], Contract] = {
+    (c.arm_type.lower(), c.provider_api_version): c for c in CONTRACTS if not c.data_plane
+}
+
+# Types that never reach Azure: components, the stack, and providers that run locally.
+NON_AZURE_PREFIXES: tuple[str, ...] = ("random:", "pulumi:", "ml-inference-lb:")
+
+
+def needs_contract(pulumi_type: str, custom: bool) -> bool:
+    """Whether a registered resource talks to Azure and therefore must have a contract."""
+    if not custom:
+        return False
+    return not pulumi_type.startswith(NON_AZURE_PREFIXES)
