@@ -195,13 +195,13 @@ class LocalCluster:
             time.sleep(0.05)
         raise LocalTargetError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
-    def wait_routed(self, timeout_s: float = 10.0) -> None:
+    def wait_routed(self, timeout_s: float = 30.0) -> None:
         """Wait until Traefik routes to exactly the ready replicas of every serving deployment."""
 
         def routed() -> bool:
             with self._lock:
                 expected = {n: {f"http://127.0.0.1:{p}" for p in d.ready_ports()} for n, d in self._deployments.items() if not d.failed}
-            return all(set(self.routed_servers(n)) == urls for n, urls in expected.items())
+            return all(set(self.routed_servers(name)) == urls for name, urls in expected.items())
 
         self.wait_for(routed, timeout_s, "traefik to load the routing")
 

@@ -24,7 +24,8 @@ from ..spec.model import ProbeSpec
 LOOPBACK = "127.0.0.1"
 SCORE_PATHS = "(Path(`/score`) || Path(`/swagger.json`))"
 DEPLOYMENT_HEADER = "azureml-model-deployment"
-RETRY_ATTEMPTS = 3
+RETRY_ATTEMPTS = 6
+"""Attempts per request (the first included); each retry picks the next replica of the round robin."""
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,18 @@ def dynamic_config(
 
     ``ready`` maps each deployment name to the ports of its replicas that passed their first readiness
     probe (Traefik's health check then takes a replica out while it fails readiness). ``serving`` is the
-    set of deployments that can take traffic; a deployment whose every replica failed to start is left
-    out of the weighted split (others keep serving). Defaults to every deployment.
+    set of deployments that can take traffic; a deployment with no ready replica (all failed to start,
+    or all crashed) is left out of the weighted split and the mirror, so the others keep serving.
+    Defaults to every deployment that has a ready replica.
     """
-    serving = {d.name for d in plan.deployments} if serving is None else serving
+    if serving is None:
+        serving = {d.name for d in plan.deployments}
+    serving = {name for name in serving if ready.get(name)}
     auth = f"Header(`Authorization`, `Bearer {plan.key}`)"
     routers: dict[str, Any] = {}
     services: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
         "deny": {"basicAuth": {"users": [_sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
-        "retry": {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": "10ms"}},
     }
     transports: dict[str, Any] = {}
 
@@ -140,26 +143,26 @@ def dynamic_config(
             }
         }
         transports[f"timeout-{d.name}"] = {"forwardingTimeouts": {"responseHeaderTimeout": f"{d.timeout_ms}ms"}}
-        services[d.hop_service] = {
-            "loadBalancer": {
-                "servers": [{"url": f"http://{LOOPBACK}:{d.inner_port}"}],
-                "healthCheck": _health_check(d.readiness),
-            }
-        }
+        services[d.hop_service] = {"loadBalancer": {"servers": [{"url": f"http://{LOOPBACK}:{d.inner_port}"}]}}
         limit = max(1, d.max_concurrent_per_instance * max(1, len(replicas)))
         middlewares[f"limit-{d.name}"] = {"inFlightReq": {"amount": limit}}
+        # Traefik retries a request that never reached a replica (connection refused); with status 502
+        # and retryNonIdempotentMethod it also retries a POST whose replica died before answering (the
+        # body is buffered). So a dying replica costs a retry on another replica, not a failed request.
+        # No retry once the request timeout has passed.
+        middlewares[f"retry-{d.name}"] = {
+            "retry": {
+                "attempts": RETRY_ATTEMPTS,
+                "status": ["502"],
+                "retryNonIdempotentMethod": True,
+                "timeout": f"{d.timeout_ms}ms",
+            }
+        }
         routers[d.inner_router] = {
             "entryPoints": [d.entry_point],
             "rule": "PathPrefix(`/`)",
             "priority": 10,
-            "middlewares": [f"limit-{d.name}", "retry"],
-            "service": d.replica_service,
-        }
-        # The deployment's own readiness, for the endpoint's health check of it: not limited, not retried.
-        routers[f"{d.inner_router}-probe"] = {
-            "entryPoints": [d.entry_point],
-            "rule": "Path(`/`) && Method(`GET`)",
-            "priority": 20,
+            "middlewares": [f"limit-{d.name}", f"retry-{d.name}"],
             "service": d.replica_service,
         }
         routers[f"to-{d.name}"] = {
@@ -173,7 +176,6 @@ def dynamic_config(
         services["live"] = {
             "weighted": {
                 "services": [{"name": d.hop_service, "weight": d.traffic_percent} for d in live],
-                "healthCheck": {},
             }
         }
         endpoint_service = "live"
