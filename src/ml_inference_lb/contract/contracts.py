@@ -213,13 +213,14 @@ _CDN = (
     "2025-12-01); a contract needs one of those with a documented caveat, or the REST spec"
 )
 UNCHECKED: tuple[Contract, ...] = tuple(
-    Contract(f"azure-native:{module}:{name}", arm, version, "", "", (), None, unchecked=reason)
-    for module, name, arm, version, reason in (
+    Contract(f"azure-native:{module}:{name}", arm, version, "", "", (), name_param, unchecked=reason)
+    for module, name, arm, version, name_param, reason in (
         (
             "machinelearningservices",
             "InferencePool",
             "Microsoft.MachineLearningServices/inferencePools",
             "2025-01-01-preview",
+            "inferencePoolName",
             _PREVIEW_POOL,
         ),
         (
@@ -227,6 +228,7 @@ UNCHECKED: tuple[Contract, ...] = tuple(
             "InferenceGroup",
             "Microsoft.MachineLearningServices/inferencePools/groups",
             "2025-01-01-preview",
+            "groupName",
             _PREVIEW_POOL,
         ),
         (
@@ -234,13 +236,14 @@ UNCHECKED: tuple[Contract, ...] = tuple(
             "InferenceEndpoint",
             "Microsoft.MachineLearningServices/inferencePools/endpoints",
             "2025-01-01-preview",
+            "endpointName",
             _PREVIEW_POOL,
         ),
-        ("cdn", "Profile", "Microsoft.Cdn/profiles", "2025-06-01", _CDN),
-        ("cdn", "AFDEndpoint", "Microsoft.Cdn/profiles/afdEndpoints", "2025-06-01", _CDN),
-        ("cdn", "AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", "2025-06-01", _CDN),
-        ("cdn", "AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", "2025-06-01", _CDN),
-        ("cdn", "Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", "2025-06-01", _CDN),
+        ("cdn", "Profile", "Microsoft.Cdn/profiles", "2025-06-01", "profileName", _CDN),
+        ("cdn", "AFDEndpoint", "Microsoft.Cdn/profiles/afdEndpoints", "2025-06-01", "endpointName", _CDN),
+        ("cdn", "AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", "2025-06-01", "originGroupName", _CDN),
+        ("cdn", "AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", "2025-06-01", "originName", _CDN),
+        ("cdn", "Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", "2025-06-01", "routeName", _CDN),
     )
 )
 

@@ -1,0 +1,1 @@
+"""Helpers to test Pulumi programs that use ``InferenceCluster``, offline (see docs/testing.md)."""
