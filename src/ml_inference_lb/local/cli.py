@@ -77,7 +77,12 @@ def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
     specs = load_specs(ns.directory, stack=ns.stack, config=_config_pairs(ns.config))
 
     def event(message: str) -> None:
+        if "failed to start" in message:
+            failures.append(message)  # shown once: with the status, or in the error if nothing can serve
+            return
         _say(message, sys.stderr if "failed" in message or "error" in message else sys.stdout)
+
+    failures: list[str] = []
 
     with ExitStack() as stack:
         clusters: list[LocalCluster] = []
@@ -88,9 +93,12 @@ def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
             for note in _unsupported(local):
                 _say(note, sys.stderr)
             _say(f"starting {spec.name}: {len(spec.deployments)} deployment(s); logs in {local.logdir}")
-            local.start()
             stack.callback(local.stop)
+            local.start()
             clusters.append(local)
+            for failure in failures:
+                _say(f"{failure}\n  the other deployments keep serving", sys.stderr)
+            failures.clear()
         for local in clusters:
             if len(clusters) > 1:
                 print(f"cluster: {local.spec.name}")

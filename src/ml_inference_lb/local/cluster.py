@@ -81,6 +81,21 @@ def check_servable(spec: ClusterSpec) -> None:
         raise LocalTargetError(f"cannot serve cluster {spec.name!r} locally:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+def failure_excerpt(lines: list[str], limit: int = 30) -> list[str]:
+    """The part of a replica's log that explains why it stopped.
+
+    For a failed ``init()``: the user's traceback, from the inference server's "User's init function
+    failed" line to the end of the first chained exception. Otherwise the last ``limit`` lines.
+    """
+    start = next((i for i, line in enumerate(lines) if "init function failed" in line), None)
+    if start is None:
+        return lines[-limit:]
+    end = next(
+        (i for i in range(start, len(lines)) if "The above exception was the direct cause" in lines[i]), len(lines)
+    )
+    return [line for line in lines[start:end] if line.strip()][:limit]
+
+
 class LocalCluster:
     """A served cluster. Use :func:`serve`, or :meth:`start` then :meth:`stop`."""
 
@@ -97,6 +112,7 @@ class LocalCluster:
         check_servable(spec)
         if port and not port_is_free(port):
             raise LocalTargetError(f"port {port} on 127.0.0.1 is already in use: pick another with --port, or free it")
+        traefik_binary = find_traefik()
         self.spec = spec
         self.time_scale = time_scale
         self.startup_timeout_s = startup_timeout_s
@@ -135,10 +151,11 @@ class LocalCluster:
             )
             for d, p in zip(spec.deployments, plans, strict=False)
         }
-        self._traefik = TraefikProcess(find_traefik(), self.workdir, self.plan.api_port)
+        self._traefik = TraefikProcess(traefik_binary, self.workdir, self.plan.api_port)
         self._metrics = MetricsReader(self._traefik.metrics_text, self.plan)
         self._lock = threading.RLock()
         self._stop = threading.Event()
+        self._stopped = False
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe")
         self._config_version = 0
@@ -233,6 +250,10 @@ class LocalCluster:
             raise
 
     def stop(self) -> None:
+        """Stop every replica and Traefik (whole process groups) and remove the work directory. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -331,7 +352,7 @@ class LocalCluster:
             if r.state == "starting" and r.restarts == 0:
                 d.replicas.remove(r)
                 if not d.ready_ports() and not any(x.state == "starting" for x in d.replicas):
-                    lines = "\n".join(f"    | {line}" for line in r.process.log_tail(25))
+                    lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
                     d.failed = (
                         f"deployment {d.spec.name!r} failed to start: replica {r.index} exited with code {code} before "
                         f"its first readiness probe (did the scoring script's init() raise?). "

@@ -43,6 +43,8 @@ def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name
     env["ML_INFERENCE_LB_REPLICA"] = f"{spec.name}-{index}"
     env["PYTHONUNBUFFERED"] = "1"
+    # gunicorn 23+ opens a control socket under $HOME, one path shared by every replica: turn it off.
+    env["GUNICORN_CMD_ARGS"] = (env.get("GUNICORN_CMD_ARGS", "") + " --no-control-socket").strip()
     return env
 
 
