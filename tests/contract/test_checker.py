@@ -7,12 +7,13 @@ import os
 from typing import Any
 
 import pytest
+from pulumi_azure_native import machinelearningservices
 
 from ml_inference_lb.contract import check_plan, check_resource, errors
 from ml_inference_lb.contract.contracts import BY_PULUMI_TYPE
 from ml_inference_lb.contract.schema import load
 from ml_inference_lb.contract.wire import build_body
-from ml_inference_lb.plan import PlanResult, run_directory
+from ml_inference_lb.plan import PlanResult, run, run_directory
 
 QUICKSTART = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "examples", "quickstart")
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
@@ -80,6 +81,27 @@ def test_catches_a_snake_case_key_the_sdk_did_not_rename(quickstart: PlanResult)
     assert len(found) == 1
     assert "a snake_case key where Azure expects 'initialDelay'" in found[0]
     assert found[0].startswith("properties.livenessProbe.initial_delay:")
+
+
+def test_catches_the_union_input_bug_through_the_real_pulumi_sdk() -> None:
+    """OnlineDeployment.properties is Union-typed: the SDK sends a plain dict's snake_case keys as they are."""
+
+    def program() -> None:
+        machinelearningservices.OnlineDeployment(
+            "raw",
+            resource_group_name="rg",
+            workspace_name="ws",
+            endpoint_name="ep",
+            location="westeurope",
+            properties={"endpoint_compute_type": "Managed", "request_settings": {"request_timeout": "PT5S"}},
+        )
+
+    plan = run(program)
+    found = sorted(f"{v.path}: {v.message}" for v in errors(check_plan(plan)))
+    assert found[0] == "properties.endpointComputeType: required property 'endpointComputeType' is missing"
+    assert found[1].startswith("properties.endpoint_compute_type: unknown property 'endpoint_compute_type': a snake")
+    assert found[2].startswith("properties.request_settings: unknown property 'request_settings': a snake_case")
+    assert len(found) == 3
 
 
 def test_catches_a_wrong_type_and_a_bad_duration(quickstart: PlanResult) -> None:

@@ -161,13 +161,10 @@ class Validator:
             return type_
         resolved = resolve_subtype(self.schema, type_, value)
         given = value.get(disc["property"])
-        if resolved is type_ and not self._opaque(given):
+        if resolved is type_ and given is not None and not self._opaque(given):  # missing: the required check
             known = sorted(disc["mapping"])
             where = _join(path, disc["property"])
-            if given is None:
-                self._add(where, f"discriminator '{disc['property']}' is missing; Azure expects one of {known}")
-            else:
-                self._add(where, f"{given!r} is not a known '{disc['property']}'; Azure accepts {known}")
+            self._add(where, f"{given!r} is not a known '{disc['property']}'; Azure accepts {known}")
         return resolved
 
     def _unknown_message(self, key: str, fields: dict[str, Json]) -> str:
