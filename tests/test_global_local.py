@@ -1,0 +1,184 @@
+"""The multi-region local target: the router's configuration, then a whole region stopped under load."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import psutil
+import pytest
+from conftest import ROOT
+
+from ml_inference_lb.global_lb import GlobalSpec, build_global_spec
+from ml_inference_lb.global_lb.local import RegionRoute, RouterPlan, dynamic_config, serve_global, tiers_of
+
+ECHO = os.path.join(ROOT, "tests", "integration", "fixtures", "echo")
+PROBES = {
+    "readiness": {"initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 3},
+    "liveness": {"initial_delay_seconds": 1, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 30},
+}
+
+
+def echo_cluster(instances: int = 1) -> dict[str, Any]:
+    return {
+        "endpoint": {"auth_mode": "key"},
+        "probes": PROBES,
+        "request_settings": {"request_timeout_ms": 5000, "max_concurrent_requests_per_instance": 50},
+        "deployments": [
+            {
+                "name": "blue",
+                "traffic_percent": 100,
+                "instance_count": instances,
+                "model": {"path": os.path.join(ECHO, "model"), "name": "echo"},
+                "code": {"path": os.path.join(ECHO, "src"), "scoring_script": "score.py"},
+                "environment": {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "name": "echo"},
+                "environment_variables": {"WORKER_COUNT": "2"},
+            }
+        ],
+    }
+
+
+def global_spec(load_balancer: dict[str, Any], *regions: tuple[str, int, int], instances: int = 1) -> GlobalSpec:
+    return build_global_spec(
+        "geo",
+        {
+            "resource_group_name": "rg-local",
+            "regions": [
+                {"location": loc, "priority": p, "weight": w, "cluster": echo_cluster(instances)}
+                for loc, p, w in regions
+            ],
+            "load_balancer": load_balancer,
+        },
+    )
+
+
+# --- the router's configuration (pure)
+
+
+def routes(spec: GlobalSpec) -> tuple[RegionRoute, ...]:
+    return tuple(
+        RegionRoute(r.location, r.priority, r.weight, 9000 + i, f"key-{i}", 9100 + i)
+        for i, r in enumerate(spec.regions)
+    )
+
+
+def plan_of(spec: GlobalSpec) -> RouterPlan:
+    rs = routes(spec)
+    return RouterPlan(9200, 9201, "global-key", "deny", rs, tiers_of(spec, rs), 0.5)
+
+
+def test_priority_tiers_chain_with_failover_and_weights_split_inside_a_tier() -> None:
+    spec = global_spec({"routing": "latency"}, ("westeurope", 1, 80), ("eastus", 1, 20), ("japaneast", 2, 50))
+    config = dynamic_config(plan_of(spec))["http"]
+    services = config["services"]
+    assert config["routers"]["score"]["service"] == "failover-0"
+    assert services["failover-0"]["failover"] == {
+        "service": "tier-0",
+        "fallback": "region-japaneast",
+        "healthCheck": {},
+    }
+    assert services["tier-0"]["weighted"]["services"] == [
+        {"name": "region-westeurope", "weight": 80},
+        {"name": "region-eastus", "weight": 20},
+    ]
+    assert config["routers"]["score"]["rule"].endswith("&& Header(`Authorization`, `Bearer global-key`)")
+    assert config["routers"]["score"]["middlewares"] == ["retry"]
+
+
+def test_each_region_gets_its_own_key_and_a_credential_free_probe() -> None:
+    spec = global_spec({"kind": "traffic_manager"}, ("westeurope", 1, 1), ("eastus", 2, 1))
+    config = dynamic_config(plan_of(spec))["http"]
+    assert config["middlewares"]["key-eastus"]["headers"]["customRequestHeaders"] == {"Authorization": "Bearer key-1"}
+    assert config["routers"]["hop-eastus"]["middlewares"] == ["key-eastus"]
+    assert "middlewares" not in config["routers"]["probe-eastus"]
+    health = config["services"]["region-eastus"]["loadBalancer"]["healthCheck"]
+    assert (health["path"], health["status"], health["interval"]) == ("/score", 401, "500ms")
+    chain = config["services"]["failover-0"]["failover"]
+    assert (chain["service"], chain["fallback"]) == ("region-westeurope", "region-eastus")
+
+
+@pytest.mark.parametrize(("routing", "weights"), [("weighted", [3, 1]), ("performance", [1, 1])])
+def test_traffic_manager_weighted_and_performance_are_one_tier(routing: str, weights: list[int]) -> None:
+    spec = global_spec({"kind": "traffic_manager", "routing": routing}, ("westeurope", 1, 3), ("eastus", 2, 1))
+    config = dynamic_config(plan_of(spec))["http"]
+    assert config["routers"]["score"]["service"] == "tier-0"
+    assert [s["weight"] for s in config["services"]["tier-0"]["weighted"]["services"]] == weights
+    assert not any(name.startswith("failover") for name in config["services"])
+
+
+# --- real processes on loopback
+
+
+def score(port: int, key: str, timeout: float = 10.0) -> tuple[int, dict[str, Any]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(
+            "POST",
+            "/score",
+            body=json.dumps({"data": [1], "sleep": 0.01}),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+        )
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if response.status == 200 else {"text": raw.decode()})
+    finally:
+        conn.close()
+
+
+def process_trees(leaders: list[int]) -> set[int]:
+    """Every pid of the replicas' process trees (the inference server's workers answer requests)."""
+    pids = set(leaders)
+    for leader in leaders:
+        pids.update(child.pid for child in psutil.Process(leader).children(recursive=True))
+    return pids
+
+
+def region_of(answer: dict[str, Any], pids: dict[str, set[int]]) -> str:
+    return next(loc for loc, tree in pids.items() if int(answer["pid"]) in tree)
+
+
+@pytest.mark.integration
+def test_stopping_a_whole_region_under_load_fails_no_request() -> None:
+    lb = {"kind": "traffic_manager", "routing": "priority", "probe": {"interval_seconds": 10, "timeout_seconds": 5}}
+    spec = global_spec(lb, ("westeurope", 1, 1), ("northeurope", 2, 1), instances=2)
+    with serve_global(spec, time_scale=0.02) as service:  # 10 s probes become 0.2 s
+        port = int(service.scoring_uri.split(":")[2].split("/")[0])
+        groups = {loc: process_trees(c.replica_pids("blue")) for loc, c in service.regions.items()}
+        assert score(port, "wrong")[0] == 401
+        before = Counter(region_of(score(port, service.key)[1], groups) for _ in range(20))
+        assert before == Counter({"westeurope": 20})
+
+        results: list[tuple[int, dict[str, Any]] | Exception] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + 5.0
+
+        def worker() -> None:
+            while time.monotonic() < deadline:
+                try:
+                    answer: tuple[int, dict[str, Any]] | Exception = score(port, service.key)
+                except Exception as error:  # a connection error is a failed request
+                    answer = error
+                with lock:
+                    results.append(answer)
+
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        service.stop_region("westeurope")
+        for t in threads:
+            t.join(timeout=60)
+
+        failures = [r for r in results if isinstance(r, Exception) or r[0] != 200]
+        assert len(results) > 100
+        assert failures == []
+        served = Counter(region_of(r[1], groups) for r in results if not isinstance(r, Exception))
+        assert served["westeurope"] > 0 and served["northeurope"] > 0, served
+        service.wait_for_regions({"westeurope": "DOWN", "northeurope": "UP"}, timeout_s=5)
+        after = Counter(region_of(score(port, service.key)[1], groups) for _ in range(20))
+        assert after == Counter({"northeurope": 20})
