@@ -203,3 +203,14 @@ def test_every_problem_is_reported_at_once() -> None:
         "deployments[1].traffic_percent",
         "deployments[1].mirror_percent",
     } <= set(found)
+
+
+def test_one_image_per_environment_and_code_fixes_the_scoring_script(tmp_path: Any) -> None:
+    (tmp_path / "other.py").write_text("def init():\n    pass\n")
+    (tmp_path / "score.py").write_text("def init():\n    pass\n")
+    code_a = {"path": str(tmp_path), "scoring_script": "score.py", "name": "shared"}
+    code_b = {"path": str(tmp_path), "scoring_script": "other.py", "name": "shared"}
+    found = problems_of(
+        pool_args(tiny_deployment("blue", traffic_percent=100, code=code_a), tiny_deployment("green", code=code_b))
+    )
+    assert "builds the same image" in found["deployments[1].code.scoring_script"]

@@ -68,6 +68,7 @@ def pool_backend(
             if isinstance(raw, Mapping):
                 _deployment_rules(problems, f"deployments[{i}]", raw)
     _traffic_rules(problems, deployments)
+    _shared_image_rules(problems, deployments)
 
     default_name = _fit(f"{cluster}-pool")
     name = problems.string("pool.name", pool.get("name"), default_name) or default_name
@@ -178,6 +179,23 @@ def _traffic_rules(problems: Problems, deployments: Sequence[DeploymentSpec]) ->
             "(docs/inference-pool.md, 'Weighted split'): give one deployment traffic_percent 100 and the "
             f"others 0, {_ALTERNATIVE}",
         )
+
+
+def _shared_image_rules(problems: Problems, deployments: Sequence[DeploymentSpec]) -> None:
+    """The image with the code is built once per (environment, code) pair, so the pair fixes the script."""
+    first: dict[tuple[str, str], tuple[int, str]] = {}
+    for i, d in enumerate(deployments):
+        if d.code is None:
+            continue
+        key = (d.environment.name, d.code.name)
+        if key in first and first[key][1] != d.code.scoring_script:
+            problems.add(
+                f"deployments[{i}].code.scoring_script",
+                f"{d.code.scoring_script!r} differs from deployments[{first[key][0]}], which builds the same image "
+                f"(environment {key[0]!r} with code {key[1]!r}, scoring script {first[key][1]!r}); give this "
+                "deployment's code another name",
+            )
+        first.setdefault(key, (i, d.code.scoring_script))
 
 
 def _no_autoscale() -> str:
