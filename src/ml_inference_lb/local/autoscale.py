@@ -1,7 +1,7 @@
 """Local autoscale: the spec's Azure Monitor rules, evaluated on measured load, with cool-downs.
 
 Azure's semantics are kept: a scale-out happens when *any* Increase rule holds over its window, a
-scale-in only when *every* Decrease rule holds; each action moves by the rule's ``change_count``
+scale-in only when *every* Decrease rule holds (and no Increase rule does); each action moves by the rule's ``change_count``
 within ``min_instances``..``max_instances``, and no rule acts again before the cool-down of the last
 action has passed. ``time_scale`` shortens every window and cool-down (never the load thresholds).
 
@@ -123,8 +123,8 @@ class Autoscaler:
         rules = [r for r in self.autoscale.rules if r.metric in SUPPORTED_METRICS]
         for rule in (r for r in rules if r.direction == "Increase"):
             holds, value = self._holds(rule, now, reader)
-            if holds and current < high:
-                return self._act(now, rule, min(high, current + rule.change_count), value)
+            if holds:  # at max_instances the load still rules out a scale-in
+                return self._act(now, rule, min(high, current + rule.change_count), value) if current < high else None
         decrease = [r for r in rules if r.direction == "Decrease"]
         if decrease and current > low:
             results = [self._holds(r, now, reader) for r in decrease]
