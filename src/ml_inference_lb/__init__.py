@@ -20,6 +20,7 @@ from .args import (
     ProbesArgs,
     RequestSettingsArgs,
     ScaleRuleArgs,
+    ScaleUnitArgs,
     ScheduleArgs,
     WorkspaceArgs,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Problem",
     "RequestSettingsArgs",
     "ScaleRuleArgs",
+    "ScaleUnitArgs",
     "ScheduleArgs",
     "WorkspaceArgs",
     "__version__",

@@ -197,6 +197,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             properties["swaggerUri"] = f"https://{name}.{location}.inference.ml.azure.com/swagger.json"
             properties["provisioningState"] = "Succeeded"
             state["properties"] = properties
+        elif token == "azure-native:machinelearningservices:InferenceEndpoint":
+            # The preview API documents no URI format; this one only marks where the real value goes.
+            properties = dict(state.get("inferenceEndpointProperties") or {})
+            properties["endpointUri"] = f"https://{name}.{state.get('location', MOCK_LOCATION)}.inference.ml.azure.com/score"
+            state["inferenceEndpointProperties"] = properties
         elif token == "azure-native:cdn:AFDEndpoint":
             state["hostName"] = (
                 f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"
