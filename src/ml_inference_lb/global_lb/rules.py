@@ -32,7 +32,6 @@ FD_WEIGHTED_LATENCY_MS = 1000
 FD_MIN_ORIGIN_TIMEOUT_S = 16
 FD_PROFILE_MAX = 260
 FD_ENDPOINT_MAX = 46
-FD_CHILD_MAX = 50
 AFD_NAME_RE = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$")
 WAF_POLICY_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,127}$")
 SCORING_PATTERNS = ("/score", "/swagger.json")
