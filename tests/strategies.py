@@ -1,0 +1,212 @@
+"""Hypothesis strategies of valid ``InferenceClusterArgs`` (managed online backend), for any test to share.
+
+``valid_cluster_args()`` draws from every part of the public args the spec accepts: workspace options or
+an existing workspace, endpoint options, pool, autoscale with rules over deployment and endpoint
+metrics and schedules, per-deployment overrides, probes, request settings, diagnostics, tags and
+location. Every draw is valid by construction (tests can still filter with ``build_spec``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import cluster_args, tiny_deployment
+from hypothesis import strategies as st
+
+from ml_inference_lb.spec import rules
+
+DEPLOYMENT_NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,10}(-[a-z0-9]{1,8})?\Z")
+WORKSPACE_NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,12}\Z")
+INSTANCE_TYPE = st.sampled_from(["Standard_DS3_v2", "Standard_F4s_v2", "Standard_E4s_v3", "Standard_NC6s_v3"])
+PERCENT_METRICS = sorted(m for m in rules.DEPLOYMENT_METRICS | rules.ENDPOINT_METRICS if m.endswith("Percentage"))
+OTHER_METRICS = sorted(m for m in rules.DEPLOYMENT_METRICS | rules.ENDPOINT_METRICS if not m.endswith("Percentage"))
+ENV_KEY = st.from_regex(r"\A[A-Z_][A-Z0-9_]{0,15}\Z")
+TAG_KEY = st.from_regex(r"\A[a-z][a-z0-9-]{0,20}\Z")
+TAG_VALUE = st.text(st.characters(codec="ascii", categories=["L", "N"]), max_size=30)
+
+
+@st.composite
+def probe(draw: st.DrawFn, *, liveness: bool) -> dict[str, Any]:
+    period = draw(st.integers(1, 120))
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["initial_delay_seconds"] = draw(st.integers(0, 600))
+    if draw(st.booleans()):
+        out["period_seconds"] = period
+        out["timeout_seconds"] = draw(st.integers(1, period))
+    if draw(st.booleans()):
+        out["failure_threshold"] = draw(st.integers(1, 100))
+    if not liveness and draw(st.booleans()):
+        out["success_threshold"] = draw(st.integers(1, 100))
+    return out
+
+
+@st.composite
+def probes(draw: st.DrawFn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in ("liveness", "readiness", "startup"):
+        if draw(st.booleans()):
+            out[kind] = draw(probe(liveness=kind == "liveness"))
+    return out
+
+
+REQUEST_SETTINGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "request_timeout_ms": st.integers(1, rules.MAX_REQUEST_TIMEOUT_MS),
+        "max_concurrent_requests_per_instance": st.integers(1, rules.MAX_CONCURRENT_REQUESTS_CAP),
+    },
+)
+
+
+@st.composite
+def scale_rule(draw: st.DrawFn) -> dict[str, Any]:
+    metric = draw(st.sampled_from(PERCENT_METRICS + OTHER_METRICS))
+    top = 100.0 if metric.endswith("Percentage") else 100_000.0
+    out_above = draw(st.floats(1, top, allow_nan=False))
+    rule: dict[str, Any] = {
+        "metric": metric,
+        "scale_out_above": out_above,
+        "scale_in_below": draw(st.floats(0, out_above, allow_nan=False, exclude_max=True)),
+    }
+    optional = {
+        "window_minutes": st.integers(5, 720),
+        "aggregation": st.sampled_from(rules.AGGREGATIONS),
+        "change_count": st.integers(1, 10),
+        "scale_out_cooldown_minutes": st.integers(1, 60),
+        "scale_in_cooldown_minutes": st.integers(1, 60),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            rule[key] = draw(strategy)
+    return rule
+
+
+@st.composite
+def schedule(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    low = draw(st.integers(1, 10))
+    high = draw(st.integers(low, 50))
+    start_h, end_h = draw(st.lists(st.integers(0, 23), min_size=2, max_size=2, unique=True))
+    out: dict[str, Any] = {
+        "name": name,
+        "days": draw(st.lists(st.sampled_from(rules.WEEKDAYS), min_size=1, max_size=7, unique=True)),
+        "start": f"{start_h:02d}:{draw(st.integers(0, 59)):02d}",
+        "end": f"{end_h:02d}:00",
+        "min_instances": low,
+        "max_instances": high,
+    }
+    if draw(st.booleans()):
+        out["time_zone"] = draw(st.sampled_from(["UTC", "W. Europe Standard Time", "Pacific Standard Time"]))
+    if draw(st.booleans()):
+        out["default_instances"] = draw(st.integers(low, high))
+    return out
+
+
+@st.composite
+def autoscale(draw: st.DrawFn) -> dict[str, Any]:
+    low = draw(st.integers(1, 10))
+    high = draw(st.integers(low, rules.MAX_INSTANCES_PER_DEPLOYMENT))
+    out: dict[str, Any] = {"min_instances": low, "max_instances": high}
+    if draw(st.booleans()):
+        out["default_instances"] = draw(st.integers(low, high))
+    if draw(st.booleans()):
+        out["rules"] = draw(st.lists(scale_rule(), min_size=1, max_size=5))
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(["business-hours", "weekend", "night"]), max_size=3, unique=True))
+        out["schedules"] = [draw(schedule(n)) for n in names]
+    return out
+
+
+def _split(total: int, parts: int) -> st.SearchStrategy[list[int]]:
+    """Lists of ``parts`` non-negative whole numbers that add up to ``total``."""
+    if parts == 1:
+        return st.just([total])
+    cuts = st.lists(st.integers(0, total), min_size=parts - 1, max_size=parts - 1).map(sorted)
+    return cuts.map(lambda c: [b - a for a, b in zip([0, *c], [*c, total], strict=True)])
+
+
+@st.composite
+def deployments(draw: st.DrawFn) -> list[dict[str, Any]]:
+    names = draw(st.lists(DEPLOYMENT_NAME, min_size=1, max_size=4, unique_by=str.lower))
+    live_total = draw(st.sampled_from([0, 100]))
+    shares = draw(_split(live_total, len(names)))
+    out = [tiny_deployment(n, traffic_percent=s) for n, s in zip(names, shares, strict=True)]
+    shadows = [d for d in out if d["traffic_percent"] == 0]
+    if live_total == 100 and shadows and draw(st.booleans()):
+        draw(st.sampled_from(shadows))["mirror_percent"] = draw(st.integers(1, rules.MAX_MIRROR_PERCENT))
+    for d in out:
+        overrides = {
+            "instance_type": INSTANCE_TYPE,
+            "instance_count": st.integers(1, rules.MAX_INSTANCES_PER_DEPLOYMENT),
+            "autoscale": autoscale(),
+            "probes": probes(),
+            "request_settings": REQUEST_SETTINGS,
+            "environment_variables": st.dictionaries(ENV_KEY, st.text(max_size=20), max_size=3),
+            "app_insights_enabled": st.booleans(),
+        }
+        for key, strategy in overrides.items():
+            if draw(st.integers(0, 3)) == 0:
+                d[key] = draw(strategy)
+    return out
+
+
+@st.composite
+def valid_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid args of a managed-online ``InferenceCluster`` over the tiny test model."""
+    extra: dict[str, Any] = {}
+    if draw(st.booleans()):
+        extra["existing_workspace"] = {"name": draw(WORKSPACE_NAME)}
+        extra["diagnostics"] = draw(
+            st.sampled_from(
+                [
+                    {"enabled": False},
+                    {
+                        "log_analytics_workspace_id": "/subscriptions/0/resourceGroups/rg/providers/"
+                        "Microsoft.OperationalInsights/workspaces/logs"
+                    },
+                ]
+            )
+        )
+    else:
+        extra["workspace"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "name": WORKSPACE_NAME,
+                    "public_network_access": st.sampled_from(["enabled", "disabled"]),
+                    "isolation_mode": st.sampled_from(rules.ISOLATION_MODES),
+                    "container_registry_sku": st.sampled_from(rules.REGISTRY_SKUS),
+                    "log_retention_days": st.integers(30, 730),
+                },
+            )
+        )
+        if draw(st.booleans()):
+            extra["diagnostics"] = {"enabled": draw(st.booleans())}
+    extra["endpoint"] = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "auth_mode": st.sampled_from(sorted(rules.AUTH_MODES)),
+                "public_network_access": st.sampled_from(["enabled", "disabled"]),
+                "description": st.text(max_size=40),
+                "name": DEPLOYMENT_NAME,
+            },
+        )
+    )
+    pool: dict[str, Any] = {}
+    if draw(st.booleans()):
+        pool["instance_type"] = draw(INSTANCE_TYPE)
+    if draw(st.booleans()):
+        pool["instance_count"] = draw(st.integers(1, rules.MAX_INSTANCES_PER_DEPLOYMENT))
+    if draw(st.booleans()):
+        pool["autoscale"] = draw(autoscale())
+    extra["pool"] = pool
+    if draw(st.booleans()):
+        extra["probes"] = draw(probes())
+    if draw(st.booleans()):
+        extra["request_settings"] = draw(REQUEST_SETTINGS)
+    if draw(st.booleans()):
+        extra["tags"] = draw(st.dictionaries(TAG_KEY, TAG_VALUE, max_size=5))
+    if draw(st.booleans()):
+        extra["location"] = draw(st.sampled_from(["westeurope", "eastus2", "swedencentral"]))
+    return cluster_args(*draw(deployments()), **extra)
