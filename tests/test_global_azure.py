@@ -256,15 +256,15 @@ def test_traffic_manager_profile(tm: PlanResult) -> None:
     }
 
 
-def test_traffic_manager_endpoints_probe_with_their_own_host(tm: PlanResult) -> None:
-    endpoints = {e.inputs["endpointName"]: e.inputs for e in of_type(tm, TM_ENDPOINT)}
+def test_traffic_manager_endpoints_live_in_the_profile_and_probe_with_their_own_host(tm: PlanResult) -> None:
+    assert of_type(tm, TM_ENDPOINT) == []  # inline: a profile PUT can never drop them
+    endpoints = {e["name"]: e for e in one(tm, TM_PROFILE).inputs["endpoints"]}
     assert set(endpoints) == {"westeurope", "northeurope"}
     for location, priority, weight in (("westeurope", 1, 70), ("northeurope", 2, 30)):
         endpoint = endpoints[location]
         host = host_of(tm, location)
         assert endpoint["target"] == host
         assert endpoint["customHeaders"] == [{"name": "Host", "value": host}]
-        assert endpoint["endpointType"] == "ExternalEndpoints"
         assert endpoint["type"] == "Microsoft.Network/trafficManagerProfiles/externalEndpoints"
         assert (endpoint["priority"], endpoint["weight"], endpoint["endpointLocation"]) == (priority, weight, location)
         assert endpoint["endpointStatus"] == "Enabled"

@@ -20,10 +20,6 @@ def origin(location: str) -> str:
     return f"origin-{location}"
 
 
-def tm_endpoint(location: str) -> str:
-    return f"tm-endpoint-{location}"
-
-
 # Front Door (the Azure names of the origin group, route and security policy are these too).
 FD_PROFILE = "afd"
 FD_ENDPOINT = "afd-endpoint"

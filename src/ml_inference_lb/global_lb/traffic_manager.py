@@ -1,8 +1,8 @@
 """Azure Traffic Manager in front of the regions' endpoints (``azure-native.trafficmanager``, API 2022-04-01).
 
 One profile (routing method, DNS name and TTL, an HTTPS monitor on 443 with expected status ranges)
-and one ``ExternalEndpoints`` endpoint per region whose target is the region's endpoint host. Each
-endpoint carries its own probe header ``Host: <endpoint host>`` because the host differs per region.
+holding one external endpoint per region whose target is the region's endpoint host. Each endpoint
+carries its own probe header ``Host: <endpoint host>`` because the host differs per region.
 Traffic Manager answers DNS only: see ``docs/global-load-balancing.md`` for what that means for TLS.
 """
 
@@ -20,6 +20,7 @@ from . import naming
 from .model import GlobalSpec, TrafficManagerSpec
 
 TM_DOMAIN = "trafficmanager.net"
+ENDPOINT_TYPE = "Microsoft.Network/trafficManagerProfiles/externalEndpoints"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,32 @@ def build_traffic_manager(
     spec: GlobalSpec, tm: TrafficManagerSpec, hosts: Mapping[str, pulumi.Output[str]], parent: pulumi.Resource
 ) -> TrafficManagerRefs:
     relative = dns_name(spec, tm, parent)
+    monitor: dict[str, Any] = {
+        "protocol": "HTTPS",
+        "port": 443,
+        "path": tm.probe_path,
+        "interval_in_seconds": tm.probe_interval_s,
+        "timeout_in_seconds": tm.probe_timeout_s,
+        "tolerated_number_of_failures": tm.tolerated_failures,
+        "expected_status_code_ranges": [{"min": r.low, "max": r.high} for r in tm.expected_status],
+    }
+    if tm.custom_headers:
+        monitor["custom_headers"] = [{"name": k, "value": v} for k, v in tm.custom_headers]
+    # The endpoints live inside the profile, not as separate Endpoint resources: the profile is
+    # updated by PUT, and a PUT without its endpoints removes them (docs/global-load-balancing.md).
+    endpoints = [
+        {
+            "name": region.location,
+            "type": ENDPOINT_TYPE,
+            "target": hosts[region.location],
+            "endpoint_status": "Enabled",
+            "endpoint_location": region.location,
+            "priority": region.priority,
+            "weight": region.weight,
+            "custom_headers": [{"name": "Host", "value": hosts[region.location]}],
+        }
+        for region in spec.regions
+    ]
     profile = azure_native.trafficmanager.Profile(
         naming.child(spec.name, naming.TM_PROFILE),
         profile_name=tm.profile_name,
@@ -57,43 +84,13 @@ def build_traffic_manager(
         profile_status="Enabled",
         traffic_routing_method=tm.routing,
         dns_config={"relative_name": relative, "ttl": tm.dns_ttl_s},
-        monitor_config={
-            "protocol": "HTTPS",
-            "port": 443,
-            "path": tm.probe_path,
-            "interval_in_seconds": tm.probe_interval_s,
-            "timeout_in_seconds": tm.probe_timeout_s,
-            "tolerated_number_of_failures": tm.tolerated_failures,
-            "expected_status_code_ranges": [{"min": r.low, "max": r.high} for r in tm.expected_status],
-            **(
-                {"custom_headers": [{"name": k, "value": v} for k, v in tm.custom_headers]} if tm.custom_headers else {}
-            ),
-        },
+        monitor_config=monitor,
+        endpoints=endpoints,
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    endpoints: list[pulumi.Resource] = []
-    for region in spec.regions:
-        host = hosts[region.location]
-        endpoints.append(
-            azure_native.trafficmanager.Endpoint(
-                naming.child(spec.name, naming.tm_endpoint(region.location)),
-                endpoint_name=region.location,
-                endpoint_type="ExternalEndpoints",
-                type="Microsoft.Network/trafficManagerProfiles/externalEndpoints",
-                profile_name=profile.name,
-                resource_group_name=spec.resource_group_name,
-                target=host,
-                endpoint_status="Enabled",
-                endpoint_location=region.location,
-                priority=region.priority,
-                weight=region.weight,
-                custom_headers=[{"name": "Host", "value": host}],
-                opts=pulumi.ResourceOptions(parent=parent),
-            )
-        )
     hostname = pulumi.Output.all(profile.dns_config, relative).apply(lambda pair: _fqdn(pair[0], pair[1]))
-    return TrafficManagerRefs(hostname=hostname, profile_id=profile.id, resources=(profile, *endpoints))
+    return TrafficManagerRefs(hostname=hostname, profile_id=profile.id, resources=(profile,))
 
 
 def _fqdn(dns_config: Any, relative_name: str) -> str:
