@@ -156,6 +156,9 @@ def dynamic_config(
                 "status": ["502"],
                 "retryNonIdempotentMethod": True,
                 "timeout": f"{d.timeout_ms}ms",
+                # -1: buffer exactly the body. A positive cap makes Traefik allocate cap+1 bytes for
+                # every request (measured: ~1.8 ms of CPU per request at its default).
+                "maxRequestBodyBytes": -1,
             }
         }
         routers[d.inner_router] = {
