@@ -1,0 +1,34 @@
+"""``python -m ml_inference_lb.contract``: the coverage report, or a check of one program folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .check import check_plan
+from .report import coverage, render
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml_inference_lb.contract", description=__doc__)
+    parser.add_argument("--report", action="store_true", help="print which types and properties are checked")
+    parser.add_argument("--examples", help="with --report: also count what the programs under this folder send")
+    parser.add_argument("program", nargs="?", help="a Pulumi program folder to plan offline and check")
+    args = parser.parse_args(argv)
+    if args.report:
+        print(render(coverage(args.examples), with_sent=bool(args.examples)))
+        return 0
+    if not args.program:
+        parser.error("give --report or a program folder")
+    from ..plan.engine import run_directory
+
+    violations = check_plan(run_directory(args.program))
+    for violation in violations:
+        print(violation)
+    errors = [v for v in violations if v.severity == "error"]
+    print(f"{len(errors)} errors, {len(violations) - len(errors)} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
