@@ -28,14 +28,14 @@ TM_ENDPOINT = "azure-native:trafficmanager:Endpoint"
 RANDOM = "random:index/randomString:RandomString"
 
 
-def cluster(auth_mode: str = "key") -> dict[str, Any]:
+def cluster(auth_mode: str) -> dict[str, Any]:
     return {
         "endpoint": {"auth_mode": auth_mode},
         "deployments": [tiny_deployment("blue", traffic_percent=100)],
     }
 
 
-def args(load_balancer: dict[str, Any] | None = None, auth_mode: str = "key", **overrides: Any) -> dict[str, Any]:
+def args(load_balancer: dict[str, Any] | None = None, auth_mode: str = "aad_token", **overrides: Any) -> dict[str, Any]:
     value: dict[str, Any] = {
         "resource_group_name": "rg-global",
         "regions": [
@@ -91,7 +91,7 @@ def tm() -> PlanResult:
         "routing": "weighted",
         "probe": {"path": "/", "interval_seconds": 10, "timeout_seconds": 5, "tolerated_failures": 2},
     }
-    return plan(args(lb, auth_mode="aad_token"))
+    return plan(args(lb, auth_mode="key"))
 
 
 # --- the component and its regions
@@ -229,10 +229,9 @@ def test_front_door_outputs(fd: PlanResult) -> None:
     assert fd.outputs["load_balancer_id"].endswith("/Microsoft.Cdn/profiles/svc-afd")
 
 
-def test_region_keys_are_one_secret(fd: PlanResult) -> None:
-    assert fd.outputs["region_keys"] == "[secret]"
-    service = one(fd, TOKEN)
-    assert service.type == TOKEN
+def test_no_keys_with_entra_auth(fd: PlanResult) -> None:
+    assert fd.outputs.get("region_keys") is None
+    assert "regionKeys" not in str(one(fd, TOKEN).inputs)
 
 
 # --- Traffic Manager
@@ -270,11 +269,11 @@ def test_traffic_manager_endpoints_live_in_the_profile_and_probe_with_their_own_
         assert endpoint["endpointStatus"] == "Enabled"
 
 
-def test_traffic_manager_outputs_and_no_keys_with_entra_auth(tm: PlanResult) -> None:
+def test_traffic_manager_outputs_and_region_keys_as_one_secret(tm: PlanResult) -> None:
     relative = one(tm, TM_PROFILE).inputs["dnsConfig"]["relativeName"]
     assert tm.outputs["global_hostname"] == f"{relative}.trafficmanager.net"
     assert tm.outputs["scoring_uri"] == f"https://{relative}.trafficmanager.net/score"
-    assert "region_keys" not in tm.outputs or tm.outputs["region_keys"] is None
+    assert tm.outputs["region_keys"] == "[secret]"
     assert of_type(tm, PROFILE) == []
 
 
@@ -296,7 +295,10 @@ def test_multi_region_example_plans(kind: str) -> None:
     result = run_directory(os.path.join(EXAMPLES, "multi-region"), config={"loadBalancer": kind})
     assert len(of_type(result, CLUSTER)) == 2
     assert result.outputs["scoring_uri"].startswith("https://")
-    assert result.outputs["region_keys"] == "[secret]"
+    if kind == "traffic_manager":
+        assert result.outputs["region_keys"] == "[secret]"
+    else:
+        assert result.outputs.get("region_keys") is None
 
 
 def test_cli_plans_the_example() -> None:

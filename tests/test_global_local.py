@@ -24,9 +24,9 @@ PROBES = {
 }
 
 
-def echo_cluster(instances: int = 1) -> dict[str, Any]:
+def echo_cluster(instances: int = 1, auth_mode: str = "key") -> dict[str, Any]:
     return {
-        "endpoint": {"auth_mode": "key"},
+        "endpoint": {"auth_mode": auth_mode},
         "probes": PROBES,
         "request_settings": {"request_timeout_ms": 5000, "max_concurrent_requests_per_instance": 50},
         "deployments": [
@@ -44,12 +44,14 @@ def echo_cluster(instances: int = 1) -> dict[str, Any]:
 
 
 def global_spec(load_balancer: dict[str, Any], *regions: tuple[str, int, int], instances: int = 1) -> GlobalSpec:
+    # Front Door needs a credential every region accepts (Entra); Traffic Manager clients use each region's key.
+    auth_mode = "key" if load_balancer.get("kind") == "traffic_manager" else "aad_token"
     return build_global_spec(
         "geo",
         {
             "resource_group_name": "rg-local",
             "regions": [
-                {"location": loc, "priority": p, "weight": w, "cluster": echo_cluster(instances)}
+                {"location": loc, "priority": p, "weight": w, "cluster": echo_cluster(instances, auth_mode)}
                 for loc, p, w in regions
             ],
             "load_balancer": load_balancer,

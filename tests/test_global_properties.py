@@ -17,7 +17,7 @@ from ml_inference_lb import InferenceClusterArgsError
 from ml_inference_lb.global_lb import build_global_spec
 
 LOCATIONS = ["westeurope", "West Europe", "WESTEUROPE", "northeurope", "North Europe", "eastus", "eastus2", "japaneast"]
-CLUSTER = {"deployments": [tiny_deployment("blue", traffic_percent=100)]}
+CLUSTER = {"endpoint": {"auth_mode": "aad_token"}, "deployments": [tiny_deployment("blue", traffic_percent=100)]}
 
 region_strategy = st.fixed_dictionaries(
     {"location": st.sampled_from(LOCATIONS)},

@@ -12,7 +12,10 @@ from ml_inference_lb.global_lb import FrontDoorSpec, GlobalSpec, StatusRange, Tr
 
 
 def cluster(**overrides: Any) -> dict[str, Any]:
-    args: dict[str, Any] = {"deployments": [tiny_deployment("blue", traffic_percent=100)]}
+    args: dict[str, Any] = {
+        "endpoint": {"auth_mode": "aad_token"},
+        "deployments": [tiny_deployment("blue", traffic_percent=100)],
+    }
     args.update(overrides)
     return args
 
@@ -331,3 +334,17 @@ def test_traffic_manager_dns_name_rules() -> None:
     assert "load_balancer.dns_name" in found
     found = problems_of(service(load_balancer={"kind": "traffic_manager", "dns_ttl_seconds": -1}))
     assert "load_balancer.dns_ttl_seconds" in found
+
+
+def test_front_door_needs_a_credential_every_region_accepts() -> None:
+    keyed = service(region("westeurope", cluster=cluster(endpoint={"auth_mode": "key"})), region("eastus"))
+    found = problems_of(keyed)
+    assert "aad_token" in found["regions[0].cluster.endpoint.auth_mode"]
+    assert "regions[1].cluster.endpoint.auth_mode" not in found
+    aml = problems_of(
+        service(region("westeurope", cluster=cluster(endpoint={"auth_mode": "aml_token"})), region("eastus"))
+    )
+    assert "regions[0].cluster.endpoint.auth_mode" in aml
+    # One region, or Traffic Manager (clients call the resolved region with its own key): keys are fine.
+    build_global_spec("svc", service(region("westeurope", cluster=cluster(endpoint={"auth_mode": "key"}))))
+    build_global_spec("svc", {**keyed, "load_balancer": {"kind": "traffic_manager"}})

@@ -1,8 +1,10 @@
 """Multi-region: the quickstart's iris classifier in West Europe and North Europe behind one global entry.
 
 Each region is a full InferenceCluster (its own workspace, endpoint and blue deployment). Front Door
-(the default) sends each caller to the nearest healthy region; set `loadBalancer: traffic_manager`
-for DNS-based priority failover instead (North Europe takes over when West Europe's probe fails).
+(the default) sends each caller to the nearest healthy region, so callers authenticate with a
+Microsoft Entra token that both regions accept. Set `loadBalancer: traffic_manager` for DNS-based
+priority failover instead (North Europe takes over when West Europe's probe fails); clients then
+call the resolved region with that region's key (`region_keys`).
 The model, scoring code and environment are the quickstart's. Try it offline with
 `ml-inference-lb plan examples/multi-region`.
 """
@@ -28,7 +30,9 @@ deployment = {
 }
 
 cluster = {
-    "endpoint": {"auth_mode": "key"},
+    # Front Door may send a request to either region, so callers need a credential both accept: a
+    # Microsoft Entra token. With Traffic Manager, clients call the resolved region with its own key.
+    "endpoint": {"auth_mode": "key" if kind == "traffic_manager" else "aad_token"},
     "pool": {
         "instance_type": "Standard_DS3_v2",
         "instance_count": 2,

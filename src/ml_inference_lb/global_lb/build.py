@@ -212,6 +212,7 @@ def _front_door(
         problems.add("load_balancer.routing", "'performance' is Traffic Manager's name: Front Door calls it 'latency'")
         routing_raw = None
     routing = problems.choice("load_balancer.routing", routing_raw, ("latency", "priority", "weighted"), "latency")
+    _one_credential_everywhere(problems, placed)
     if routing == "priority":
         _distinct_priorities(
             problems,
@@ -275,6 +276,22 @@ def _front_door(
         origin_response_timeout_s=origin_timeout,
         waf=waf,
     )
+
+
+def _one_credential_everywhere(problems: Problems, placed: list[tuple[int, RegionSpec]]) -> None:
+    """Front Door may send any request to any region, so a caller's credential must work in all of them.
+    Keys and Azure ML tokens belong to one endpoint; Microsoft Entra tokens do not."""
+    if len(placed) < 2:
+        return
+    for position, region in placed:
+        mode = region.cluster.endpoint.auth_mode
+        if mode != "AADToken":
+            problems.add(
+                f"regions[{position}].cluster.endpoint.auth_mode",
+                f"{'key' if mode == 'Key' else 'aml_token'} credentials belong to one region's endpoint, and Front "
+                "Door sends each request to any region: set 'aad_token' in every region (a Microsoft Entra token "
+                "works in all of them), or use kind 'traffic_manager' (clients call the resolved region with its key)",
+            )
 
 
 def _waf(problems: Problems, service: str, lb: Mapping[str, Any], sku: str) -> WafSpec | None:
