@@ -216,6 +216,23 @@ def test_item_count_constraints_are_checked(quickstart: PlanResult) -> None:
     assert messages(pulumi_type, inputs) == ["properties.profiles: 21 items, Azure allows at most 20"]
 
 
+def test_front_door_ranges_are_checked() -> None:
+    origin = {
+        "resourceGroupName": "rg",
+        "profileName": "afd",
+        "originGroupName": "regions",
+        "originName": "westeurope",
+        "hostName": "ep.westeurope.inference.ml.azure.com",
+        "weight": 1001,
+        "priority": 0,
+    }
+    found = sorted(messages("azure-native:cdn:AFDOrigin", origin))
+    assert found == [
+        "properties.priority: 0 is below Azure's minimum 1",
+        "properties.weight: 1001 is above Azure's maximum 1000",
+    ]
+
+
 def test_read_only_property_sent_is_a_warning(quickstart: PlanResult) -> None:
     inputs = inputs_of(quickstart, ENDPOINT)
     inputs["properties"]["scoringUri"] = "https://example"

@@ -40,7 +40,7 @@ class Contract:
     """Known to reach Azure but not checked yet, and why (reported as a warning on every such resource)."""
 
 
-CONTRACTS: tuple[Contract, ...] = (
+_CORE: tuple[Contract, ...] = (
     Contract(
         "azure-native:machinelearningservices:OnlineEndpoint",
         "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
@@ -208,10 +208,6 @@ _PREVIEW_POOL = (
     "Microsoft.MachineLearningServices 2025-01-01-preview (inference pools) is in no Python SDK: "
     "azure-ai-ml 1.35.2 vendors 2025-12-01 only, which has no inference pools"
 )
-_CDN = (
-    "Microsoft.Cdn 2025-06-01 is in no Python SDK (azure-mgmt-cdn 13.1.1 has 2024-02-01, 14.0.0 has "
-    "2025-12-01); a contract needs one of those with a documented caveat, or the REST spec"
-)
 UNCHECKED: tuple[Contract, ...] = tuple(
     Contract(f"azure-native:{module}:{name}", arm, version, "", "", (), name_param, unchecked=reason)
     for module, name, arm, version, name_param, reason in (
@@ -239,12 +235,37 @@ UNCHECKED: tuple[Contract, ...] = tuple(
             "endpointName",
             _PREVIEW_POOL,
         ),
-        ("cdn", "Profile", "Microsoft.Cdn/profiles", "2025-06-01", "profileName", _CDN),
-        ("cdn", "AFDEndpoint", "Microsoft.Cdn/profiles/afdEndpoints", "2025-06-01", "endpointName", _CDN),
-        ("cdn", "AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", "2025-06-01", "originGroupName", _CDN),
-        ("cdn", "AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", "2025-06-01", "originName", _CDN),
-        ("cdn", "Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", "2025-06-01", "routeName", _CDN),
     )
+)
+
+_CDN_CAVEAT = (
+    "No Python SDK carries Microsoft.Cdn 2025-06-01 (azure-mgmt-cdn 13.1.1 has 2024-02-01, 14.0.0 has "
+    "2025-12-01 without ranges): checked against 2024-02-01, the closest older version, which keeps Azure's "
+    "ranges (origin weight 1-1000, priority 1-5, probe interval 1-255 s). A property added after 2024-02-01 "
+    "would be reported as unknown."
+)
+_CDN_TYPES = (
+    ("Profile", "Microsoft.Cdn/profiles", ("profileName",)),
+    ("AFDEndpoint", "Microsoft.Cdn/profiles/afdEndpoints", ("profileName", "endpointName")),
+    ("AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", ("profileName", "originGroupName")),
+    ("AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", ("profileName", "originGroupName", "originName")),
+    ("Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", ("profileName", "endpointName", "routeName")),
+)
+CONTRACTS: tuple[Contract, ...] = (
+    *_CORE,
+    *(
+        Contract(
+            f"azure-native:cdn:{name}",
+            arm_type,
+            "2025-06-01",
+            "cdn-2024-02-01.json",
+            name,
+            (_RG, *params),
+            params[-1],
+            caveat=_CDN_CAVEAT,
+        )
+        for name, arm_type, params in _CDN_TYPES
+    ),
 )
 
 BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in (*CONTRACTS, *UNCHECKED)}

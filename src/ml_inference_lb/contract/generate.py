@@ -125,6 +125,15 @@ SOURCES: tuple[Source, ...] = (
         ("AutoscaleSettingResource", "DiagnosticSettingsResource"),
     ),
     Source(
+        "cdn-2024-02-01.json",
+        "Microsoft.Cdn",
+        "2024-02-01",
+        "azure-mgmt-cdn==13.1.1",
+        "azure.mgmt.cdn.models",
+        "msrest",
+        ("Profile", "AFDEndpoint", "AFDOriginGroup", "AFDOrigin", "Route"),
+    ),
+    Source(
         "resources-2024-07-01.json",
         "Microsoft.Resources",
         "2024-07-01",
