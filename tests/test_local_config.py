@@ -43,9 +43,11 @@ def test_weights_mirror_and_per_deployment_limits() -> None:
         "mirrors": [{"name": "deployment-shadow", "percent": 20}],
     }
     assert http["routers"]["score"]["service"] == "endpoint"
-    # max_concurrent_requests_per_instance (4) times the ready replicas
-    assert http["middlewares"]["limit-blue"] == {"inFlightReq": {"amount": 8}}
-    assert http["middlewares"]["limit-green"] == {"inFlightReq": {"amount": 4}}
+    # Azure's limit: 2 x max_concurrent_requests_per_instance (4) x the ready replicas
+    assert http["middlewares"]["limit-blue"] == {"inFlightReq": {"amount": 16}}
+    assert http["middlewares"]["limit-green"] == {"inFlightReq": {"amount": 8}}
+    assert http["routers"]["inner-blue"]["middlewares"] == ["timeout-blue", "limit-blue", "retry-blue"]
+    assert http["middlewares"]["timeout-blue"]["errors"]["statusRewrites"] == {"504": 408}
     assert http["services"]["replicas-blue"]["loadBalancer"]["servers"] == [
         {"url": "http://127.0.0.1:1"},
         {"url": "http://127.0.0.1:2"},

@@ -87,14 +87,15 @@ def test_over_limit_load_gets_429_and_slow_requests_time_out() -> None:
     )
     with serve(spec) as local:
         client = Client(local.scoring_uri, local.key)
-        results = run_load(lambda: client.score({"data": [1], "sleep": 0.3}), threads=6, seconds=2.0)
+        # Azure admits 2 x 2 x 1 = 4 requests at once; 10 clients keep 6 over the limit.
+        results = run_load(lambda: client.score({"data": [1], "sleep": 0.3}), threads=10, seconds=2.0)
         statuses = Counter(r.status if isinstance(r, Answer) else type(r).__name__ for r in results)
         assert set(statuses) == {200, 429}, statuses
         assert statuses[429] > statuses[200] / 2, statuses
         # One at a time stays within the limit.
         assert {client.score({"data": [1], "sleep": 0.05}).status for _ in range(5)} == {200}
-        # Past request_timeout_ms the endpoint answers 504 instead of waiting for the replica.
+        # Past request_timeout_ms the endpoint answers 408, as Azure does, instead of waiting for the replica.
         start = time.monotonic()
         late = client.score({"data": [1], "sleep": 3})
-        assert late.status == 504
+        assert late.status == 408
         assert time.monotonic() - start < 2.9

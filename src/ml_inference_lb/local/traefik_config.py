@@ -8,7 +8,8 @@ Pure functions of a :class:`ServingPlan` and the replicas that are ready; no I/O
   routing, and the weighted round robin over deployments wrapped in a mirroring service;
 * one internal entry point per deployment (``dep<i>``) whose router applies that deployment's
   in-flight limit (429) and retry middleware, then balances over its replicas with an active health
-  check (the readiness probe) and the request timeout as the response-header timeout (504);
+  check (the readiness probe) and the request timeout as the response-header timeout (answered 408,
+  as Azure does);
 * entry point ``traefik`` for Traefik's API, ping and Prometheus metrics (loopback only).
 """
 
@@ -144,7 +145,8 @@ def dynamic_config(
         }
         transports[f"timeout-{d.name}"] = {"forwardingTimeouts": {"responseHeaderTimeout": f"{d.timeout_ms}ms"}}
         services[d.hop_service] = {"loadBalancer": {"servers": [{"url": f"http://{LOOPBACK}:{d.inner_port}"}]}}
-        limit = max(1, d.max_concurrent_per_instance * max(1, len(replicas)))
+        # Azure admits 2 x max_concurrent_requests_per_instance x instance_count requests at once, then 429.
+        limit = 2 * d.max_concurrent_per_instance * max(1, len(replicas))
         middlewares[f"limit-{d.name}"] = {"inFlightReq": {"amount": limit}}
         # Traefik retries a request that never reached a replica (connection refused); with status 502
         # and retryNonIdempotentMethod it also retries a POST whose replica died before answering (the
@@ -161,11 +163,15 @@ def dynamic_config(
                 "maxRequestBodyBytes": -1,
             }
         }
+        # Past request_timeout_ms Traefik answers 504 (responseHeaderTimeout); Azure answers 408.
+        middlewares[f"timeout-{d.name}"] = {
+            "errors": {"status": ["504"], "statusRewrites": {"504": 408}, "service": "noop@internal", "query": "/"}
+        }
         routers[d.inner_router] = {
             "entryPoints": [d.entry_point],
             "rule": "PathPrefix(`/`)",
             "priority": 10,
-            "middlewares": [f"limit-{d.name}", f"retry-{d.name}"],
+            "middlewares": [f"timeout-{d.name}", f"limit-{d.name}", f"retry-{d.name}"],
             "service": d.replica_service,
         }
         routers[f"to-{d.name}"] = {
