@@ -184,3 +184,39 @@ def test_stopping_a_whole_region_under_load_fails_no_request() -> None:
         service.wait_for_regions({"westeurope": "DOWN", "northeurope": "UP"}, timeout_s=5)
         after = Counter(region_of(score(port, service.key)[1], groups) for _ in range(20))
         assert after == Counter({"northeurope": 20})
+
+
+@pytest.mark.integration
+def test_active_active_regions_split_by_weight_and_survive_one_region_stopping() -> None:
+    lb = {"kind": "front_door", "routing": "weighted", "probe": {"interval_seconds": 20}}
+    spec = global_spec(lb, ("westeurope", 1, 3), ("eastus", 1, 1))
+    with serve_global(spec, time_scale=0.01) as service:  # 20 s probes become 0.2 s
+        port = int(service.scoring_uri.split(":")[2].split("/")[0])
+        groups = {loc: process_trees(c.replica_pids("blue")) for loc, c in service.regions.items()}
+        split = Counter(region_of(score(port, service.key)[1], groups) for _ in range(80))
+        assert split == Counter({"westeurope": 60, "eastus": 20}), split  # weighted round robin, 3:1
+
+        results: list[tuple[int, dict[str, Any]] | Exception] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + 4.0
+
+        def worker() -> None:
+            while time.monotonic() < deadline:
+                try:
+                    answer: tuple[int, dict[str, Any]] | Exception = score(port, service.key)
+                except Exception as error:  # a connection error is a failed request
+                    answer = error
+                with lock:
+                    results.append(answer)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        service.stop_region("eastus")
+        for t in threads:
+            t.join(timeout=60)
+        assert len(results) > 50
+        assert [r for r in results if isinstance(r, Exception) or r[0] != 200] == []
+        service.wait_for_regions({"eastus": "DOWN", "westeurope": "UP"}, timeout_s=5)
+        assert {region_of(score(port, service.key)[1], groups) for _ in range(10)} == {"westeurope"}
