@@ -8,9 +8,12 @@ stays fixed) and, in the same run, alternates two modes at each concurrency:
   robin within one), straight to each replica's port.
 
 It reports throughput, p50/p99 latency, their ratios (endpoint / direct), and how close the
-observed blue/green split is to 90/10. Writes ``results/local-bench.json`` and ``results/local-bench.png``.
+observed blue/green split is to 90/10. Writes ``results/local-bench.json`` and ``results/local-bench.png``;
+it records the machine's load average too, since other work on the machine moves the figures.
 
-Run: ``python benchmarks/bench_local.py [--seconds 8] [--concurrency 1 4 8] [--rounds 2]``
+Run: ``python benchmarks/bench_local.py [--seconds 8] [--concurrency 1 4 8] [--rounds 2] [--rows N]``
+(``--rows`` repeats the sample rows so the model does more work per request; results then go to
+``results/local-bench-rows<N>.*``)
 (not part of the test suite; needs the ``local`` and ``bench`` extras).
 """
 
@@ -35,7 +38,9 @@ from ml_inference_lb.local import serve
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICKSTART = os.path.join(ROOT, "examples", "quickstart")
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
-BODY = open(os.path.join(QUICKSTART, "sample-request.json"), "rb").read()  # noqa: SIM115
+with open(os.path.join(QUICKSTART, "sample-request.json"), encoding="utf-8") as _handle:
+    SAMPLE = json.load(_handle)
+BODY = json.dumps(SAMPLE).encode()
 
 
 class Target:
@@ -80,7 +85,26 @@ def _worker(target: Target, deadline: float, latencies: list[float], versions: C
     errors.update(local_errors)
 
 
-def run_mode(make_target: Callable[[], Target], concurrency: int, seconds: float) -> dict[str, Any]:
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes and their children."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_mode(
+    make_target: Callable[[], Target], concurrency: int, seconds: float, lb: list[int], replicas: list[int]
+) -> dict[str, Any]:
+    lb_before, replicas_before = cpu_seconds(lb), cpu_seconds(replicas)
     latencies: list[float] = []
     versions: Counter[str] = Counter()
     errors: Counter[str] = Counter()
@@ -97,7 +121,10 @@ def run_mode(make_target: Callable[[], Target], concurrency: int, seconds: float
     elapsed = time.perf_counter() - started
     latencies.sort()
     n = len(latencies)
+    lb_cpu, replicas_cpu = cpu_seconds(lb) - lb_before, cpu_seconds(replicas) - replicas_before
     return {
+        "lb_cpu_ms_per_request": 1000 * lb_cpu / n if n else None,
+        "replicas_cpu_ms_per_request": 1000 * replicas_cpu / n if n else None,
         "requests": n,
         "errors": dict(errors),
         "throughput_rps": n / elapsed,
@@ -121,6 +148,8 @@ def _merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "throughput_rps": statistics.fmean(r["throughput_rps"] for r in runs),
         "p50_ms": statistics.median(r["p50_ms"] for r in runs),
         "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "lb_cpu_ms_per_request": statistics.fmean(r["lb_cpu_ms_per_request"] for r in runs),
+        "replicas_cpu_ms_per_request": statistics.fmean(r["replicas_cpu_ms_per_request"] for r in runs),
         "versions": dict(versions),
         "rounds": runs,
     }
@@ -131,9 +160,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per mode per round")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--rounds", type=int, default=2, help="endpoint/direct alternations per concurrency")
+    parser.add_argument("--rows", type=int, default=0, help="rows per request (default: the sample request's 3)")
     parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    global BODY
+    rows = SAMPLE["data"]
+    if args.rows:
+        rows = [rows[i % len(rows)] for i in range(args.rows)]
+        BODY = json.dumps({"data": rows}).encode()
+    name = "local-bench" if not args.rows else f"local-bench-rows{args.rows}"
 
     with serve(QUICKSTART, autoscale=False) as local:
         local.wait_routed()
@@ -152,14 +188,20 @@ def main() -> None:
             names, shares = list(weights), list(weights.values())
             return Target(lambda: (next(cycles[rng.choices(names, shares)[0]]), plain))
 
-        run_mode(endpoint, 4, 2.0)  # warm-up: connections, Python caches, Traefik's pools
-        run_mode(direct, 4, 2.0)
+        lb_pids = [local.traefik_pid or 0]
+        replica_pids = local.replica_pids("blue") + local.replica_pids("green")
+
+        def measure(make: Callable[[], Target], concurrency: int, seconds: float) -> dict[str, Any]:
+            return run_mode(make, concurrency, seconds, lb_pids, replica_pids)
+
+        measure(endpoint, 4, 2.0)  # warm-up: connections, Python caches, Traefik's pools
+        measure(direct, 4, 2.0)
         results: dict[str, Any] = {}
         for concurrency in args.concurrency:
             rounds: dict[str, list[dict[str, Any]]] = {"endpoint": [], "direct": []}
             for _ in range(args.rounds):
-                rounds["endpoint"].append(run_mode(endpoint, concurrency, args.seconds))
-                rounds["direct"].append(run_mode(direct, concurrency, args.seconds))
+                rounds["endpoint"].append(measure(endpoint, concurrency, args.seconds))
+                rounds["direct"].append(measure(direct, concurrency, args.seconds))
             e, d = _merge(rounds["endpoint"]), _merge(rounds["direct"])
             served = sum(e["versions"].values()) or 1
             results[str(concurrency)] = {
@@ -170,12 +212,17 @@ def main() -> None:
                 "p99_ratio": e["p99_ms"] / d["p99_ms"],
                 "p50_added_ms": e["p50_ms"] - d["p50_ms"],
                 "split_blue_percent": 100 * e["versions"].get("v1", 0) / served,
+                # Traefik's CPU per request as a share of all server-side CPU per request: what the load
+                # balancer takes from the replicas when the machine's CPUs are the bottleneck.
+                "lb_cpu_share": e["lb_cpu_ms_per_request"]
+                / (e["lb_cpu_ms_per_request"] + e["replicas_cpu_ms_per_request"]),
             }
             print(
                 f"concurrency {concurrency}: endpoint {e['throughput_rps']:.0f} rps p50 {e['p50_ms']:.2f} ms "
                 f"p99 {e['p99_ms']:.2f} ms | direct {d['throughput_rps']:.0f} rps p50 {d['p50_ms']:.2f} ms "
                 f"p99 {d['p99_ms']:.2f} ms | throughput ratio {results[str(concurrency)]['throughput_ratio']:.3f} "
-                f"p50 +{results[str(concurrency)]['p50_added_ms']:.2f} ms | blue {results[str(concurrency)]['split_blue_percent']:.1f}%",
+                f"p50 +{results[str(concurrency)]['p50_added_ms']:.2f} ms | blue {results[str(concurrency)]['split_blue_percent']:.1f}% "
+                f"| traefik {e['lb_cpu_ms_per_request']:.2f} ms CPU/request, replicas {e['replicas_cpu_ms_per_request']:.2f}",
                 flush=True,
             )
 
@@ -188,14 +235,20 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "settings": {"seconds_per_mode": args.seconds, "rounds": args.rounds, "replicas": {"blue": 2, "green": 2}},
+        "settings": {
+            "seconds_per_mode": args.seconds,
+            "rounds": args.rounds,
+            "rows_per_request": len(rows),
+            "replicas": {"blue": 2, "green": 2},
+            "worker_count": 4,
+        },
         "weights": {"blue": 90, "green": 10},
         "results": results,
     }
-    with open(os.path.join(args.out, "local-bench.json"), "w", encoding="utf-8") as handle:
+    with open(os.path.join(args.out, f"{name}.json"), "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=2)
-    plot(report, os.path.join(args.out, "local-bench.png"))
-    print(f"wrote {args.out}/local-bench.json and local-bench.png")
+    plot(report, os.path.join(args.out, f"{name}.png"))
+    print(f"wrote {args.out}/{name}.json and {name}.png")
 
 
 def plot(report: dict[str, Any], path: str) -> None:
@@ -217,7 +270,8 @@ def plot(report: dict[str, Any], path: str) -> None:
         ax.set_xticks(list(x), [f"c={c}" for c in levels])
         ax.set_title(label)
     axes[0].legend()
-    fig.suptitle("ml-inference-lb local target: through Traefik vs straight to the replicas (quickstart)")
+    rows = report["settings"]["rows_per_request"]
+    fig.suptitle(f"local target, quickstart ({rows} rows/request): through Traefik vs straight to the replicas")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

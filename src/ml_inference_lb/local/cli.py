@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from types import FrameType
 from typing import Any
 
+from .autoscale import SUPPORTED_METRICS
 from .cluster import LocalCluster, load_specs
 from .errors import LocalTargetError
 
@@ -62,6 +63,7 @@ def _up(ns: argparse.Namespace) -> int:
         stop.set()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    previous_int = signal.getsignal(signal.SIGINT)
     try:
         return _serve(ns, stop)
     except LocalTargetError as error:
@@ -71,6 +73,7 @@ def _up(ns: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
@@ -114,18 +117,19 @@ def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
                     shown = line
         except KeyboardInterrupt:
             pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
         _say("stopping every replica and traefik")
     return 0
 
 
 def _unsupported(local: LocalCluster) -> list[str]:
     notes = []
+    if local.spec.endpoint.auth_mode != "Key":
+        notes.append(f"{local.spec.name}: auth_mode {local.spec.endpoint.auth_mode} is served with key auth locally")
     for d in local.spec.deployments:
         autoscale = d.autoscale
         if autoscale is None:
             continue
-        from .autoscale import SUPPORTED_METRICS
-
         skipped = sorted({r.metric for r in autoscale.rules if r.metric not in SUPPORTED_METRICS})
         if skipped:
             notes.append(f"{d.name}: autoscale rules on {', '.join(skipped)} cannot be measured locally and never fire")

@@ -183,6 +183,11 @@ class LocalCluster:
         with self._lock:
             return [r.process.pid for r in self._deployments[deployment].replicas if r.process.pid and r.process.running()]
 
+    @property
+    def traefik_pid(self) -> int | None:
+        """Pid of the Traefik process (for measurements)."""
+        return self._traefik.process.pid
+
     def replica_ports(self, deployment: str, ready_only: bool = True) -> list[int]:
         with self._lock:
             d = self._deployments[deployment]
