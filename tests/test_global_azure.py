@@ -310,3 +310,30 @@ def test_cli_plans_the_example() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "azure-native:cdn:AFDOrigin" in completed.stdout
+
+
+def test_weighted_front_door_without_bot_rules_and_its_probe_options() -> None:
+    lb = {
+        "sku": "Premium_AzureFrontDoor",
+        "routing": "weighted",
+        "probe": {"path": "/swagger.json", "sample_size": 5, "successful_samples_required": 2},
+        "waf": {"bot_protection": False, "rule_set_version": "2.0", "policy_name": "irisWaf"},
+        "profile_name": "iris-global",
+        "endpoint_name": "iris-edge",
+    }
+    result = plan(args(lb))
+    group = one(result, ORIGIN_GROUP).inputs
+    assert group["healthProbeSettings"]["probePath"] == "/swagger.json"
+    assert group["loadBalancingSettings"] == {
+        "sampleSize": 5,
+        "successfulSamplesRequired": 2,
+        "additionalLatencyInMilliseconds": 1000,
+    }
+    policy = one(result, WAF).inputs
+    assert policy["policyName"] == "irisWaf"
+    assert policy["managedRules"]["managedRuleSets"] == [
+        {"ruleSetType": "Microsoft_DefaultRuleSet", "ruleSetVersion": "2.0", "ruleSetAction": "Block"}
+    ]
+    assert one(result, PROFILE).inputs["profileName"] == "iris-global"
+    assert one(result, AFD_ENDPOINT).inputs["endpointName"] == "iris-edge"
+    assert all(o.inputs["profileName"] == "iris-global" for o in of_type(result, ORIGIN))
