@@ -15,7 +15,8 @@ import pytest
 from conftest import ROOT
 
 from ml_inference_lb.global_lb import GlobalSpec, build_global_spec
-from ml_inference_lb.global_lb.local import RegionRoute, RouterPlan, dynamic_config, serve_global, tiers_of
+from ml_inference_lb.global_lb.local import serve_global
+from ml_inference_lb.global_lb.local_config import RegionRoute, RouterPlan, dynamic_config, tiers_of
 
 ECHO = os.path.join(ROOT, "tests", "integration", "fixtures", "echo")
 PROBES = {
