@@ -184,10 +184,23 @@ def test_unknown_azure_type_has_no_contract() -> None:
     assert found[0].message.startswith("no contract for azure-native:network:PublicIPAddress")
 
 
-def test_known_but_unchecked_types_are_warnings_that_say_why() -> None:
-    found = check_resource("azure-native:machinelearningservices:InferencePool", {"inferencePoolName": "p"}, "pool")
-    assert [(v.severity, v.path) for v in found] == [("warning", "(type)")]
-    assert "2025-01-01-preview" in found[0].message and "in no Python SDK" in found[0].message
+def test_preview_inference_endpoint_is_checked_against_the_rest_spec() -> None:
+    endpoint = {
+        "resourceGroupName": "rg",
+        "workspaceName": "ws",
+        "poolName": "pool",
+        "endpointName": "ep",
+        "location": "westeurope",
+        "inferenceEndpointProperties": {
+            "authMode": "Key",
+            "groupName": "blue",
+            "requestConfiguration": {"requestTimeout": "PT3S", "maxConcurrentRequestsPerinstance": 4},
+        },
+    }
+    found = sorted(messages("azure-native:machinelearningservices:InferenceEndpoint", endpoint))
+    assert found[0] == "properties.authMode: 'Key' is not a known AuthMode value; Azure accepts ['AAD']"
+    assert found[1].startswith("properties.requestConfiguration.maxConcurrentRequestsPerinstance: unknown property")
+    assert len(found) == 2
 
 
 def test_components_and_local_providers_need_no_contract() -> None:

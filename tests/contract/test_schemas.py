@@ -36,6 +36,13 @@ def test_ml_schema_is_what_azure_ai_ml_generates() -> None:
     assert regenerated == vendored, f"regenerate with: python -m ml_inference_lb.contract.generate --only {source.file}"
 
 
+def test_preview_pool_schema_is_what_the_vendored_rest_spec_excerpt_generates() -> None:
+    source = next(s for s in SOURCES if s.style == "swagger")
+    with open(os.path.join(SCHEMA_DIR, source.file), encoding="utf-8") as handle:
+        vendored = json.load(handle)
+    assert json.loads(json.dumps(build(source))) == vendored
+
+
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.pulumi_type)
 def test_every_contract_resolves(contract: Any) -> None:
     schema = load(contract.schema_file)

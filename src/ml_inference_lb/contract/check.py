@@ -63,8 +63,6 @@ def check_resource(
                 "against Azure's definition. Add a Contract to ml_inference_lb/contract/contracts.py (and its schema).",
             )
         ]
-    if contract.unchecked:
-        return [Violation(name, pulumi_type, "(type)", f"not checked against Azure: {contract.unchecked}", "warning")]
     body, violations = _body(contract, dict(inputs), name)
     violations += _validate(contract, body, name, pulumi_type, "", expressions=False, stats=stats)
     if contract.arm_type == "Microsoft.Resources/deployments":
@@ -94,6 +92,7 @@ def _body(contract: Contract, inputs: dict[str, Any], name: str) -> tuple[Any, l
     schema = load(contract.schema_file)
     if contract.data_plane:
         return inputs, []
+    inputs = {contract.input_renames.get(k, k): v for k, v in inputs.items()}
     conversion = build_body(schema, contract.root_model, inputs, contract.path_params, contract.flatten_properties)
     body = conversion.body
     for key in contract.provider_defaults:

@@ -8,7 +8,8 @@ the PUT body at that (or the documented closest) version, and which Pulumi input
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 ML_VERSION = "2025-12-01"
 _ML_SCHEMA = "machinelearningservices-2025-12-01.json"
@@ -36,8 +37,8 @@ class Contract:
     """Why the schema's API version differs from the provider's, when it does."""
     data_plane: bool = False
     """The provider implements it outside ARM: the inputs themselves are checked, nothing is moved."""
-    unchecked: str = ""
-    """Known to reach Azure but not checked yet, and why (reported as a warning on every such resource)."""
+    input_renames: Mapping[str, str] = field(default_factory=dict)
+    """Pulumi inputs named differently from the body member they fill (``inferencePoolProperties`` -> ``properties``)."""
 
 
 _CORE: tuple[Contract, ...] = (
@@ -204,40 +205,17 @@ _CORE: tuple[Contract, ...] = (
     ),
 )
 
-_PREVIEW_POOL = (
-    "Microsoft.MachineLearningServices 2025-01-01-preview (inference pools) is in no Python SDK: "
-    "azure-ai-ml 1.35.2 vendors 2025-12-01 only, which has no inference pools"
+_POOL_CAVEAT = (
+    "Preview API: no Python SDK carries Microsoft.MachineLearningServices 2025-01-01-preview (azure-ai-ml 1.35.2 "
+    "vendors 2025-12-01, which has no inference pools). Checked against a vendored excerpt of the REST spec "
+    "(schemas/machinelearningservices-2025-01-01-preview.swagger.json)."
 )
-UNCHECKED: tuple[Contract, ...] = tuple(
-    Contract(f"azure-native:{module}:{name}", arm, version, "", "", (), name_param, unchecked=reason)
-    for module, name, arm, version, name_param, reason in (
-        (
-            "machinelearningservices",
-            "InferencePool",
-            "Microsoft.MachineLearningServices/inferencePools",
-            "2025-01-01-preview",
-            "inferencePoolName",
-            _PREVIEW_POOL,
-        ),
-        (
-            "machinelearningservices",
-            "InferenceGroup",
-            "Microsoft.MachineLearningServices/inferencePools/groups",
-            "2025-01-01-preview",
-            "groupName",
-            _PREVIEW_POOL,
-        ),
-        (
-            "machinelearningservices",
-            "InferenceEndpoint",
-            "Microsoft.MachineLearningServices/inferencePools/endpoints",
-            "2025-01-01-preview",
-            "endpointName",
-            _PREVIEW_POOL,
-        ),
-    )
+_POOL_SCHEMA = "machinelearningservices-2025-01-01-preview.json"
+_POOL_TYPES = (
+    ("InferencePool", "inferencePools", ("inferencePoolName",), "inferencePoolProperties"),
+    ("InferenceGroup", "inferencePools/groups", ("poolName", "groupName"), "inferenceGroupProperties"),
+    ("InferenceEndpoint", "inferencePools/endpoints", ("poolName", "endpointName"), "inferenceEndpointProperties"),
 )
-
 _CDN_CAVEAT = (
     "No Python SDK carries Microsoft.Cdn 2025-06-01 (azure-mgmt-cdn 13.1.1 has 2024-02-01, 14.0.0 has "
     "2025-12-01 without ranges): checked against 2024-02-01, the closest older version, which keeps Azure's "
@@ -255,6 +233,20 @@ CONTRACTS: tuple[Contract, ...] = (
     *_CORE,
     *(
         Contract(
+            f"azure-native:machinelearningservices:{name}",
+            f"Microsoft.MachineLearningServices/workspaces/{arm_path}",
+            "2025-01-01-preview",
+            _POOL_SCHEMA,
+            f"{name}TrackedResource",
+            (_RG, "workspaceName", *params),
+            params[-1],
+            input_renames={renamed: "properties"},
+            caveat=_POOL_CAVEAT,
+        )
+        for name, arm_path, params, renamed in _POOL_TYPES
+    ),
+    *(
+        Contract(
             f"azure-native:cdn:{name}",
             arm_type,
             "2025-06-01",
@@ -268,7 +260,7 @@ CONTRACTS: tuple[Contract, ...] = (
     ),
 )
 
-BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in (*CONTRACTS, *UNCHECKED)}
+BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in CONTRACTS}
 BY_ARM_TYPE: dict[tuple[str, str], Contract] = {
     (c.arm_type.lower(), c.provider_api_version): c for c in CONTRACTS if not c.data_plane
 }

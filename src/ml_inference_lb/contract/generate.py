@@ -47,7 +47,7 @@ class Source:
     api_version: str
     package: str
     module: str
-    style: str  # "msrest" or "hybrid"
+    style: str  # "msrest", "hybrid" or "swagger" (module is then a vendored swagger excerpt in schemas/)
     roots: tuple[str, ...]
 
 
@@ -60,6 +60,15 @@ SOURCES: tuple[Source, ...] = (
         "azure.ai.ml._restclient.arm_ml_service.models",
         "hybrid",
         ("OnlineEndpoint", "OnlineDeployment", "ModelVersion", "CodeVersion", "EnvironmentVersion", "Workspace"),
+    ),
+    Source(
+        "machinelearningservices-2025-01-01-preview.json",
+        "Microsoft.MachineLearningServices",
+        "2025-01-01-preview",
+        "Azure/azure-rest-api-specs preview/2025-01-01-preview/mfe.json (vendored excerpt)",
+        "machinelearningservices-2025-01-01-preview.swagger.json",
+        "swagger",
+        ("InferencePoolTrackedResource", "InferenceGroupTrackedResource", "InferenceEndpointTrackedResource"),
     ),
     Source(
         "storage-2024-01-01.json",
@@ -334,6 +343,84 @@ class _Builder:
         return model
 
 
+class _SwaggerBuilder:
+    """Models and enums reachable from the roots of a vendored swagger excerpt."""
+
+    def __init__(self, definitions: dict[str, Any]) -> None:
+        self.definitions = definitions
+        self.models: dict[str, dict[str, Any]] = {}
+        self.enums: dict[str, list[str]] = {}
+
+    @staticmethod
+    def _ref(node: dict[str, Any]) -> str:
+        return str(node["$ref"]).rsplit("/", 1)[-1]
+
+    def type_of(self, node: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in node:
+            name = self._ref(node)
+            target = self.definitions[name]
+            if "enum" in target:
+                self.enums[name] = sorted(str(v) for v in target["enum"])
+                return {"kind": "enum", "enum": name}
+            if target.get("type") == "string":
+                return {"kind": "string"}
+            self.add(name)
+            return {"kind": "model", "model": name}
+        kind = node.get("type")
+        if kind == "array":
+            return {"kind": "array", "items": self.type_of(node["items"])}
+        if kind == "object" and isinstance(node.get("additionalProperties"), dict):
+            return {"kind": "map", "values": self.type_of(node["additionalProperties"])}
+        if kind == "string":
+            fmt = node.get("format")
+            return {"kind": "duration" if fmt == "duration" else "date-time" if fmt == "date-time" else "string"}
+        if kind in ("integer", "number", "boolean"):
+            return {"kind": kind}
+        return {"kind": "any"}
+
+    def _collect(self, name: str) -> tuple[dict[str, Any], set[str]]:
+        node = self.definitions[name]
+        props: dict[str, Any] = {}
+        required: set[str] = set(node.get("required", []))
+        for base in node.get("allOf", []):
+            base_props, base_required = self._collect(self._ref(base))
+            props.update(base_props)
+            required |= base_required
+        props.update(node.get("properties", {}))
+        return props, required
+
+    def add(self, name: str) -> None:
+        if name in self.models:
+            return
+        self.models[name] = {}
+        props, required = self._collect(name)
+        fields: dict[str, Any] = {}
+        for wire, node in props.items():
+            field: dict[str, Any] = {"type": self.type_of(node)}
+            if node.get("readOnly"):
+                field["readonly"] = True
+            if wire in required:
+                field["required"] = True
+            if node.get("x-ms-client-flatten"):
+                field["flatten"] = True
+            for swagger_key, key in _SWAGGER_RULES.items():
+                if swagger_key in node:
+                    field[key] = node[swagger_key]
+            fields[wire] = field
+        self.models[name] = {"fields": fields}
+
+
+_SWAGGER_RULES = {
+    "pattern": "pattern",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+}
+
+
 def _is_hybrid_model(cls: type) -> bool:
     return any(base.__name__ == "Model" and base.__module__.endswith("model_base") for base in cls.__mro__)
 
@@ -344,15 +431,21 @@ def _camel(snake: str) -> str:
 
 
 def build(source: Source) -> dict[str, Any]:
-    module = importlib.import_module(source.module)
-    builder = _Builder(module, source.style)
+    builder: _Builder | _SwaggerBuilder
+    if source.style == "swagger":
+        with open(os.path.join(SCHEMA_DIR, source.module), encoding="utf-8") as handle:
+            builder = _SwaggerBuilder(json.load(handle)["definitions"])
+        licence = "MIT, Copyright (c) Microsoft Corporation; see LICENSE-azure-rest-api-specs.txt"
+    else:
+        builder = _Builder(importlib.import_module(source.module), source.style)
+        licence = "MIT, Copyright (c) Microsoft Corporation; see LICENSE-azure-sdk-for-python.txt"
     for root in source.roots:
         builder.add(root)
     return {
         "provider": source.provider,
         "api_version": source.api_version,
         "generated_from": f"{source.package} ({source.module})",
-        "licence": "MIT, Copyright (c) Microsoft Corporation; see LICENSE-azure-sdk-for-python.txt",
+        "licence": licence,
         "roots": list(source.roots),
         "models": dict(sorted(builder.models.items())),
         "enums": dict(sorted(builder.enums.items())),

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .contracts import CONTRACTS, UNCHECKED, Contract
+from .contracts import CONTRACTS, Contract
 from .schema import Json, Schema, load
 
 _RULE_KEYS = ("pattern", "minimum", "maximum", "min_length", "max_length", "min_items", "max_items")
@@ -130,5 +130,4 @@ def render(rows: list[TypeCoverage], with_sent: bool) -> str:
         f"{sum(r.constraints for r in rows)} constraints (pattern/range/length/items)."
         + (f" The examples send {sum(len(r.sent) for r in rows)} distinct property paths." if with_sent else "")
     )
-    lines.append(f"Known but not checked ({len(UNCHECKED)}): " + ", ".join(u.pulumi_type for u in UNCHECKED) + ".")
     return "\n".join(lines)
