@@ -8,65 +8,13 @@ from typing import Any
 from conftest import cluster_args, plan_cluster, tiny_deployment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import valid_cluster_args
 
 from ml_inference_lb import InferenceClusterArgsError, build_spec
-from ml_inference_lb.spec import rules
-
-NAME = st.from_regex(r"\A[a-z][a-z0-9]{2,10}(-[a-z0-9]{1,8})?\Z")
-PROBE = st.fixed_dictionaries(
-    {},
-    optional={
-        "initial_delay_seconds": st.integers(0, 600),
-        "period_seconds": st.integers(5, 60),
-        "timeout_seconds": st.integers(1, 5),
-        "failure_threshold": st.integers(1, 60),
-    },
-)
-
-
-def _split(total: int, parts: int) -> st.SearchStrategy[list[int]]:
-    """Lists of ``parts`` non-negative whole numbers that add up to ``total``."""
-    if parts == 1:
-        return st.just([total])
-    cuts = st.lists(st.integers(0, total), min_size=parts - 1, max_size=parts - 1).map(sorted)
-    return cuts.map(lambda c: [b - a for a, b in zip([0, *c], [*c, total], strict=True)])
-
-
-@st.composite
-def valid_args(draw: st.DrawFn) -> dict[str, Any]:
-    names = draw(st.lists(NAME, min_size=1, max_size=4, unique_by=str.lower))
-    live_total = draw(st.sampled_from([0, 100]))
-    shares = draw(_split(live_total, len(names)))
-    deployments = [tiny_deployment(n, traffic_percent=s) for n, s in zip(names, shares, strict=True)]
-    shadows = [d for d in deployments if d["traffic_percent"] == 0]
-    if live_total == 100 and shadows and draw(st.booleans()):
-        draw(st.sampled_from(shadows))["mirror_percent"] = draw(st.integers(1, 50))
-    for d in deployments:
-        if draw(st.booleans()):
-            d["probes"] = {"liveness": draw(PROBE), "readiness": draw(PROBE)}
-    low = draw(st.integers(1, 10))
-    high = draw(st.integers(low, 50))
-    pool: dict[str, Any] = {"instance_count": draw(st.integers(1, 50))}
-    if draw(st.booleans()):
-        out = draw(st.floats(20, 100, allow_nan=False))
-        pool["autoscale"] = {
-            "min_instances": low,
-            "max_instances": high,
-            "rules": [{"metric": "CpuUtilizationPercentage", "scale_out_above": out, "scale_in_below": out / 2}],
-        }
-    return cluster_args(
-        *deployments,
-        pool=pool,
-        endpoint={"auth_mode": draw(st.sampled_from(["key", "aad_token", "aml_token"]))},
-        request_settings={
-            "request_timeout_ms": draw(st.integers(1, rules.MAX_REQUEST_TIMEOUT_MS)),
-            "max_concurrent_requests_per_instance": draw(st.integers(1, 64)),
-        },
-    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(valid_args())
+@given(valid_cluster_args())
 def test_valid_args_build_a_valid_graph(args: dict[str, Any]) -> None:
     spec = build_spec("prop", args)
     result = plan_cluster(args, name="prop")
@@ -90,19 +38,22 @@ def test_valid_args_build_a_valid_graph(args: dict[str, Any]) -> None:
 BREAKERS: dict[str, tuple[str, Any]] = {
     "bad deployment name": ("deployments[0].name", lambda a: a["deployments"][0].update(name="-x")),
     "traffic over 100": ("deployments[0].traffic_percent", lambda a: a["deployments"][0].update(traffic_percent=101)),
-    "instance count 0": ("pool.instance_count", lambda a: a["pool"].update(instance_count=0)),
+    "instance count 0": (
+        "deployments[0].instance_count",
+        lambda a: a["deployments"][0].update(instance_count=0),
+    ),
     "request timeout too long": (
         "deployments[0].request_settings.request_timeout_ms",
-        lambda a: a["request_settings"].update(request_timeout_ms=180_001),
+        lambda a: a["deployments"][0].update(request_settings={"request_timeout_ms": 180_001}),
     ),
-    "sku format": ("pool.instance_type", lambda a: a["pool"].update(instance_type="DS3")),
-    "auth mode": ("endpoint.auth_mode", lambda a: a["endpoint"].update(auth_mode="basic")),
+    "sku format": ("deployments[0].instance_type", lambda a: a["deployments"][0].update(instance_type="DS3")),
+    "auth mode": ("endpoint.auth_mode", lambda a: a.setdefault("endpoint", {}).update(auth_mode="basic")),
     "missing resource group": ("resource_group_name", lambda a: a.pop("resource_group_name")),
 }
 
 
 @settings(max_examples=40, deadline=None)
-@given(valid_args(), st.sampled_from(sorted(BREAKERS)))
+@given(valid_cluster_args(), st.sampled_from(sorted(BREAKERS)))
 def test_invalid_args_give_a_clear_error_with_the_path(args: dict[str, Any], breaker: str) -> None:
     path, breaks = BREAKERS[breaker]
     breaks(args)
