@@ -210,3 +210,50 @@ def valid_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         extra["location"] = draw(st.sampled_from(["westeurope", "eastus2", "swedencentral"]))
     return cluster_args(*draw(deployments()), **extra)
+
+
+@st.composite
+def valid_pool_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid args of an ``InferenceCluster`` on the PREVIEW ``inference_pool`` backend: at most one deployment
+    with live traffic, no mirroring, no autoscale, Microsoft Entra auth (what that backend supports)."""
+    names = draw(st.lists(DEPLOYMENT_NAME, min_size=1, max_size=4, unique_by=str.lower))
+    live = draw(st.sampled_from([None, *range(len(names))]))
+    deployments = [tiny_deployment(n, traffic_percent=100 if i == live else 0) for i, n in enumerate(names)]
+    for d in deployments:
+        overrides = {
+            "instance_type": INSTANCE_TYPE,
+            "instance_count": st.integers(1, rules.MAX_INSTANCES_PER_DEPLOYMENT),
+            "probes": probes(),
+            "request_settings": REQUEST_SETTINGS,
+            "environment_variables": st.dictionaries(ENV_KEY, st.text(max_size=20), max_size=3),
+        }
+        for key, strategy in overrides.items():
+            if draw(st.integers(0, 3)) == 0:
+                d[key] = draw(strategy)
+    pool: dict[str, Any] = {}
+    optional_pool = {
+        "name": st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,30}\Z"),
+        "instance_type": INSTANCE_TYPE,
+        "instance_count": st.integers(1, rules.MAX_INSTANCES_PER_DEPLOYMENT),
+        "scale_unit_size": st.integers(1, 64),
+        "scale_unit": st.fixed_dictionaries(
+            {},
+            optional={
+                "public_egress": st.sampled_from(["enabled", "disabled"]),
+                "registries": st.lists(st.from_regex(r"\A[a-z][a-z0-9]{2,20}\Z"), max_size=2),
+            },
+        ),
+    }
+    for key, strategy in optional_pool.items():
+        if draw(st.booleans()):
+            pool[key] = draw(strategy)
+    extra: dict[str, Any] = {"pool": pool, "endpoint": {"auth_mode": "aad_token"}}
+    if draw(st.booleans()):
+        extra["probes"] = draw(probes())
+    if draw(st.booleans()):
+        extra["request_settings"] = draw(REQUEST_SETTINGS)
+    if draw(st.booleans()):
+        extra["tags"] = draw(st.dictionaries(TAG_KEY, TAG_VALUE, max_size=5))
+    if draw(st.booleans()):
+        extra["endpoint"]["description"] = draw(st.text(max_size=40))
+    return cluster_args(*deployments, backend="inference_pool", **extra)
