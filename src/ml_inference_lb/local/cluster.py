@@ -158,7 +158,6 @@ class LocalCluster:
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe")
-        self._config_version = 0
         self._last_written: dict[str, Any] | None = None
 
     # ----- public API -----------------------------------------------------------------------------
@@ -179,9 +178,10 @@ class LocalCluster:
             }
 
     def replica_pids(self, deployment: str) -> list[int]:
-        """Process-group leader pid of each replica of ``deployment`` (running ones), by index order."""
+        """Process-group leader pid of each running replica of ``deployment``, by replica index."""
         with self._lock:
-            return [r.process.pid for r in self._deployments[deployment].replicas if r.process.pid and r.process.running()]
+            replicas = sorted(self._deployments[deployment].replicas, key=lambda r: r.index)
+            return [r.process.pid for r in replicas if r.process.pid and r.process.running()]
 
     @property
     def traefik_pid(self) -> int | None:
@@ -189,15 +189,21 @@ class LocalCluster:
         return self._traefik.process.pid
 
     def replica_ports(self, deployment: str, ready_only: bool = True) -> list[int]:
+        """Loopback ports of the replicas of ``deployment`` (the ready ones by default), by replica index."""
         with self._lock:
-            d = self._deployments[deployment]
-            return d.ready_ports() if ready_only else [r.port for r in d.replicas]
+            replicas = sorted(self._deployments[deployment].replicas, key=lambda r: r.index)
+            return [r.port for r in replicas if r.state == "ready" or not ready_only]
 
     def kill_replica(self, deployment: str, index: int = 0) -> None:
-        """SIGKILL one replica's whole process group, as a crash would; the supervisor restarts it."""
+        """SIGKILL one replica's whole process group, as a crash would; the supervisor restarts it.
+
+        ``index`` is the replica's number (``<deployment>-<index>`` in its log file name and in the
+        ``ML_INFERENCE_LB_REPLICA`` variable), kept across restarts."""
         with self._lock:
             replicas = self._deployments[deployment].replicas
-            replica = replicas[index]
+            replica = next((r for r in replicas if r.index == index), None)
+        if replica is None:
+            raise LocalTargetError(f"{deployment} has no replica {index}; it has {sorted(r.index for r in replicas)}")
         replica.process.kill()
 
     def scale(self, deployment: str, count: int) -> None:
