@@ -246,6 +246,19 @@ def test_front_door_ranges_are_checked() -> None:
     ]
 
 
+def test_an_unknown_subtype_is_one_error_not_one_per_member() -> None:
+    policy = {
+        "resourceGroupName": "rg",
+        "profileName": "afd",
+        "securityPolicyName": "waf",
+        "parameters": {"type": "Waf", "wafPolicy": {"id": "x"}, "associations": []},
+    }
+    found = messages("azure-native:cdn:SecurityPolicy", policy)
+    assert found == [
+        "properties.parameters.type: 'Waf' is not a known 'type'; Azure accepts ['WebApplicationFirewall']"
+    ]
+
+
 def test_read_only_property_sent_is_a_warning(quickstart: PlanResult) -> None:
     inputs = inputs_of(quickstart, ENDPOINT)
     inputs["properties"]["scoringUri"] = "https://example"

@@ -228,6 +228,31 @@ _CDN_TYPES = (
     ("AFDOriginGroup", "Microsoft.Cdn/profiles/originGroups", ("profileName", "originGroupName")),
     ("AFDOrigin", "Microsoft.Cdn/profiles/originGroups/origins", ("profileName", "originGroupName", "originName")),
     ("Route", "Microsoft.Cdn/profiles/afdEndpoints/routes", ("profileName", "endpointName", "routeName")),
+    ("SecurityPolicy", "Microsoft.Cdn/profiles/securityPolicies", ("profileName", "securityPolicyName")),
+)
+_GLOBAL_ENTRY: tuple[Contract, ...] = (
+    Contract(
+        "azure-native:frontdoor:Policy",
+        "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
+        "2025-11-01",
+        "frontdoor-2025-10-01.json",
+        "WebApplicationFirewallPolicy",
+        (_RG, "policyName"),
+        "policyName",
+        flatten_properties=True,
+        provider_defaults=("location",),
+        caveat="No Python SDK carries the Front Door WAF policy API 2025-11-01: checked against 2025-10-01 "
+        "(azure-mgmt-frontdoor 2.0.0), the closest older version. Its TypeSpec models carry no ranges or patterns.",
+    ),
+    Contract(
+        "azure-native:trafficmanager:Profile",
+        "Microsoft.Network/trafficmanagerprofiles",
+        "2022-04-01",
+        "trafficmanager-2022-04-01.json",
+        "Profile",
+        (_RG, "profileName"),
+        "profileName",
+    ),
 )
 CONTRACTS: tuple[Contract, ...] = (
     *_CORE,
@@ -258,6 +283,7 @@ CONTRACTS: tuple[Contract, ...] = (
         )
         for name, arm_type, params in _CDN_TYPES
     ),
+    *_GLOBAL_ENTRY,
 )
 
 BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in CONTRACTS}

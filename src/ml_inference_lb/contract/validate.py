@@ -136,7 +136,7 @@ class Validator:
     def _check_object(self, type_: Json, value: Any, path: str) -> None:
         if not self._expect(isinstance(value, dict), value, "an object", path):
             return
-        type_ = self._discriminate(type_, value, path)
+        type_, known_subtype = self._discriminate(type_, value, path)
         fields = self.schema.fields_of(type_)
         for wire, field in fields.items():
             if field.get("required") and not field.get("readonly") and wire not in value:
@@ -145,7 +145,8 @@ class Validator:
             where = _join(path, key)
             spec = fields.get(key)
             if spec is None:
-                self._add(where, self._unknown_message(key, fields))
+                if known_subtype:  # an unknown subtype's members are unknown too: one error is enough
+                    self._add(where, self._unknown_message(key, fields))
                 continue
             if spec.get("readonly"):
                 self._add(where, f"'{key}' is read-only: Azure ignores it in a PUT", "warning")
@@ -153,19 +154,21 @@ class Validator:
             if not self._opaque(item):
                 self._constraints(spec, item, where)
 
-    def _discriminate(self, type_: Json, value: dict[str, Any], path: str) -> Json:
+    def _discriminate(self, type_: Json, value: dict[str, Any], path: str) -> tuple[Json, bool]:
+        """The subtype ``value`` selects, and whether it is a known one."""
         if type_["kind"] != "model":
-            return type_
+            return type_, True
         disc: Json | None = self.schema.models[type_["model"]].get("discriminator")
         if not disc:
-            return type_
+            return type_, True
         resolved = resolve_subtype(self.schema, type_, value)
         given = value.get(disc["property"])
         if resolved is type_ and given is not None and not self._opaque(given):  # missing: the required check
             known = sorted(disc["mapping"])
             where = _join(path, disc["property"])
             self._add(where, f"{given!r} is not a known '{disc['property']}'; Azure accepts {known}")
-        return resolved
+            return resolved, False
+        return resolved, True
 
     def _unknown_message(self, key: str, fields: dict[str, Json]) -> str:
         known = sorted(w for w, s in fields.items() if not s.get("readonly"))
