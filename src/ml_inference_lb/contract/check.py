@@ -63,7 +63,7 @@ def check_resource(
                 "against Azure's definition. Add a Contract to ml_inference_lb/contract/contracts.py (and its schema).",
             )
         ]
-    body, violations = _body(contract, dict(inputs), name)
+    body, violations = request_body(contract, dict(inputs), name)
     violations += _validate(contract, body, name, pulumi_type, "", expressions=False, stats=stats)
     if contract.arm_type == "Microsoft.Resources/deployments":
         violations += _check_template(body, name, pulumi_type, stats)
@@ -78,6 +78,7 @@ def check_plan(result: PlanResult) -> list[Violation]:
 def check_resources(
     items: Iterable[tuple[str, str, bool, Mapping[str, Any]]], stats: CheckStats | None = None
 ) -> list[Violation]:
+    """Check (type, logical name, custom, inputs) tuples; ``stats`` counts what was looked at."""
     violations: list[Violation] = []
     for pulumi_type, name, custom, inputs in items:
         violations += check_resource(pulumi_type, inputs, name, custom=custom, stats=stats)
@@ -85,10 +86,12 @@ def check_resources(
 
 
 def errors(violations: Iterable[Violation]) -> list[Violation]:
+    """Only the violations Azure would reject (not the warnings)."""
     return [v for v in violations if v.severity == "error"]
 
 
-def _body(contract: Contract, inputs: dict[str, Any], name: str) -> tuple[Any, list[Violation]]:
+def request_body(contract: Contract, inputs: dict[str, Any], name: str) -> tuple[Any, list[Violation]]:
+    """The ARM request body for a resource's captured inputs, and the problems found building it."""
     schema = load(contract.schema_file)
     if contract.data_plane:
         return inputs, []

@@ -85,7 +85,7 @@ def coverage(examples_dir: str | None = None) -> list[TypeCoverage]:
     table = {c.pulumi_type: type_coverage(c) for c in CONTRACTS}
     if examples_dir:
         from ..plan.engine import run_directory
-        from .check import _body
+        from .check import request_body
 
         for name in sorted(os.listdir(examples_dir)):
             directory = os.path.join(examples_dir, name)
@@ -94,7 +94,7 @@ def coverage(examples_dir: str | None = None) -> list[TypeCoverage]:
             for resource in run_directory(directory).resources:
                 entry = table.get(resource.type)
                 if entry is not None:
-                    body, _ = _body(entry.contract, dict(resource.inputs), resource.name)
+                    body, _ = request_body(entry.contract, dict(resource.inputs), resource.name)
                     entry.sent.update(p for p in map(_generic, sent_paths(body)) if p in entry.paths)
     return list(table.values())
 
