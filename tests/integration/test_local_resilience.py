@@ -30,7 +30,7 @@ def test_a_replica_killed_under_load_costs_no_request() -> None:
             lambda: client.score({"data": [1], "sleep": 0.01}),
             threads=6, seconds=4.0, during=lambda: local.kill_replica("blue", 0), during_at=1.0,
         )
-        assert len(results) > 100
+        assert len(results) > 50
         assert _failures(results) == []
         assert not psutil.pid_exists(victim_pid) or psutil.Process(victim_pid).status() == psutil.STATUS_ZOMBIE
         # The supervisor restarts the crashed replica, and it takes traffic again.
@@ -55,7 +55,7 @@ def test_a_replica_failing_readiness_gets_no_traffic() -> None:
             wait_until(lambda: local.routed_servers("blue").get(url) == "DOWN", 10, "traefik to mark the replica DOWN")
             answers = [client.score(timeout=3) for _ in range(40)]
             assert {(a.status, a.body["replica"]) for a in answers} == {(200, "blue-1")}
-            assert max(a.seconds for a in answers) < 1.0
+            assert max(a.seconds for a in answers) < 2.5  # none waited on the stuck replica (timeout 5 s)
         finally:
             for p in group:
                 p.send_signal(signal.SIGCONT)

@@ -58,25 +58,29 @@ def _status_line(clusters: list[LocalCluster]) -> str:
 
 def _up(ns: argparse.Namespace) -> int:
     stop = threading.Event()
+    serving = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
+        if not serving.is_set():
+            raise KeyboardInterrupt  # still starting: abort the start (it stops what it started)
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
-    previous_int = signal.getsignal(signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, on_signal)
     try:
-        return _serve(ns, stop)
+        return _serve(ns, stop, serving)
     except LocalTargetError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, previous_int)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
+def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Event) -> int:
     specs = load_specs(ns.directory, stack=ns.stack, config=_config_pairs(ns.config))
 
     def event(message: str) -> None:
@@ -108,16 +112,13 @@ def _serve(ns: argparse.Namespace, stop: threading.Event) -> int:
             print(f"scoring_uri: {local.scoring_uri}")
             print(f"key: {local.key}", flush=True)
         _say("serving; press Ctrl-C to stop")
+        serving.set()  # from now on Ctrl-C and SIGTERM only ask the loop below to end
         shown = ""
-        try:
-            while not stop.wait(0.5):
-                line = _status_line(clusters)
-                if line != shown:
-                    _say(line)
-                    shown = line
-        except KeyboardInterrupt:
-            pass
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        while not stop.wait(0.5):
+            line = _status_line(clusters)
+            if line != shown:
+                _say(line)
+                shown = line
         _say("stopping every replica and traefik")
     return 0
 
