@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from conftest import cluster_args, plan_cluster, tiny_deployment
+
 from ml_inference_lb.local.cluster import failure_excerpt
+from ml_inference_lb.local.replicas import replica_env
 from ml_inference_lb.local.traefik_config import DeploymentPlan, ServingPlan, dynamic_config, static_config
 from ml_inference_lb.spec.model import ProbeSpec
 
@@ -95,3 +99,18 @@ def test_failure_excerpt_keeps_the_users_traceback() -> None:
     ]
     assert failure_excerpt(log) == log[1:5]
     assert failure_excerpt(["a", "b", "c"], limit=2) == ["b", "c"]
+
+
+def test_replica_environment_comes_from_the_deployment_not_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKER_COUNT", "9")
+    monkeypatch.setenv("AZUREML_MODEL_DIR", "/somewhere/else")
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--worker-class gthread")
+    spec = plan_cluster(
+        cluster_args(tiny_deployment("blue", traffic_percent=100, environment_variables={"MODEL_VERSION": "v2"}))
+    ).specs[0]
+    env = replica_env(spec.deployments[0], 3)
+    assert env["WORKER_COUNT"] == "1"  # Azure's default, not the shell's 9
+    assert "AZUREML_MODEL_DIR" not in env  # the server sets it from --model_dir
+    assert env["MODEL_VERSION"] == "v2"
+    assert env["ML_INFERENCE_LB_REPLICA"] == "blue-3"
+    assert env["GUNICORN_CMD_ARGS"] == "--worker-class gthread --no-control-socket"

@@ -36,8 +36,28 @@ class Replica:
     restarts: int = 0
 
 
+# Settings of the inference server (azureml_inference_server_http/constants.py) that must come from the
+# deployment, never from the shell that runs `local up` (Azure's containers do not see that shell).
+SERVER_SETTINGS = frozenset(
+    {
+        "WORKER_COUNT",
+        "WORKER_TIMEOUT",
+        "WORKER_PRELOAD",
+        "SERVER_PORT",
+        "HEALTH_PORT",
+        "SEPERATE_HEALTH_ENDPOINT",
+        "TRANSPORT_PROTOCOL",
+        "SCORING_TIMEOUT_MS",
+    }
+)
+
+
 def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_"))}
+    """The replica's environment: this process's (PATH, Python, GUNICORN_CMD_ARGS...) without the
+    inference server's own settings, then the deployment's ``environment_variables``."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_")) and k not in SERVER_SETTINGS
+    }
     env.update(spec.env)
     env.setdefault("WORKER_COUNT", "1")
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name
