@@ -337,3 +337,33 @@ def test_weighted_front_door_without_bot_rules_and_its_probe_options() -> None:
     assert one(result, PROFILE).inputs["profileName"] == "iris-global"
     assert one(result, AFD_ENDPOINT).inputs["endpointName"] == "iris-edge"
     assert all(o.inputs["profileName"] == "iris-global" for o in of_type(result, ORIGIN))
+
+
+# --- Azure's definitions (the contract checker)
+
+
+@pytest.mark.parametrize(
+    ("load_balancer", "auth_mode"),
+    [
+        ({"sku": "Premium_AzureFrontDoor", "routing": "priority", "waf": {"mode": "detection"}}, "aad_token"),
+        ({"kind": "traffic_manager", "routing": "priority"}, "key"),
+        (
+            {
+                "kind": "traffic_manager",
+                "routing": "weighted",
+                "dns_name": "iris-global",
+                "probe": {"interval_seconds": 10, "timeout_seconds": 5, "custom_headers": {"X-Probe": "tm"}},
+            },
+            "key",
+        ),
+        ({"kind": "traffic_manager", "routing": "performance", "probe": {"expected_status_codes": ["200"]}}, "key"),
+    ],
+)
+def test_global_resources_match_azures_definitions(load_balancer: dict[str, Any], auth_mode: str) -> None:
+    from ml_inference_lb.contract import check_plan
+
+    result = plan(args(load_balancer, auth_mode=auth_mode))
+    global_types = {PROFILE, AFD_ENDPOINT, ORIGIN_GROUP, ORIGIN, ROUTE, WAF, SECURITY, TM_PROFILE}
+    assert global_types & {r.type for r in result.resources}
+    problems = [str(v) for v in check_plan(result)]
+    assert problems == []
