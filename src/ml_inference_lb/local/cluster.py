@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.model import ClusterSpec, DeploymentSpec
+from ..spec.model import ClusterSpec, DeploymentSpec, ProbeSpec
 from .autoscale import Autoscaler, LoadSample, MetricsReader
 from .errors import LocalTargetError
 from .probes import free_port, port_is_free, probe
@@ -309,8 +309,7 @@ class LocalCluster:
         if index is None:
             d.next_index += 1
         replica = new_replica(d.spec, idx, self.logdir, port)
-        liveness = d.spec.probes.liveness
-        replica.next_liveness_at = replica.started_at + liveness.initial_delay_s
+        replica.next_liveness_at = replica.started_at + self._restart_probe(d, replica).initial_delay_s
         d.replicas.append(replica)
         return replica
 
@@ -337,7 +336,7 @@ class LocalCluster:
                     if r.state in ("starting", "ready") and r.process.running() and now >= r.next_liveness_at:
                         checks.append((d, r, "liveness"))
         futures = [
-            (d, r, kind, self._pool.submit(probe, r.port, "/", float(self._probe_spec(d, kind).timeout_s)))
+            (d, r, kind, self._pool.submit(probe, r.port, "/", float(self._probe_spec(d, kind, r).timeout_s)))
             for d, r, kind in checks
         ]
         with self._lock:
@@ -345,6 +344,9 @@ class LocalCluster:
                 ok = future.result()
                 if kind == "readiness" and ok and r.state == "starting":
                     r.state = "ready"
+                    if d.spec.probes.startup is not None:  # startup done: liveness takes over from here
+                        r.liveness_failures = 0
+                        r.next_liveness_at = now + d.spec.probes.liveness.initial_delay_s
                     self._on_event(f"{d.spec.name}: replica {r.index} ready on port {r.port}")
                 elif kind == "liveness":
                     self._liveness(d, r, ok, now)
@@ -352,8 +354,15 @@ class LocalCluster:
         self._autoscale(now)
         self._write_config()
 
-    def _probe_spec(self, d: _Deployment, kind: str) -> Any:
-        return d.spec.probes.readiness if kind == "readiness" else d.spec.probes.liveness
+    def _probe_spec(self, d: _Deployment, kind: str, r: Replica) -> ProbeSpec:
+        return d.spec.probes.readiness if kind == "readiness" else self._restart_probe(d, r)
+
+    @staticmethod
+    def _restart_probe(d: _Deployment, r: Replica) -> ProbeSpec:
+        """The probe whose failures restart ``r``: the startup probe (when given) until the replica is
+        first ready, as Kubernetes runs it before liveness; then the liveness probe."""
+        startup = d.spec.probes.startup
+        return startup if (startup is not None and r.state == "starting") else d.spec.probes.liveness
 
     def _reap(self, d: _Deployment, now: float) -> None:
         for r in list(d.replicas):
@@ -384,7 +393,7 @@ class LocalCluster:
         fresh.restarts = r.restarts + 1
 
     def _liveness(self, d: _Deployment, r: Replica, ok: bool, now: float) -> None:
-        liveness = d.spec.probes.liveness
+        liveness = self._restart_probe(d, r)
         r.next_liveness_at = now + liveness.period_s
         if ok:
             r.liveness_failures = 0
@@ -392,7 +401,8 @@ class LocalCluster:
         r.liveness_failures += 1
         if r.liveness_failures >= liveness.failure_threshold:
             self._on_event(
-                f"{d.spec.name}: replica {r.index} failed its liveness probe {r.liveness_failures} times; restarting it"
+                f"{d.spec.name}: replica {r.index} failed its {'startup' if liveness is d.spec.probes.startup else 'liveness'} "
+                f"probe {r.liveness_failures} times; restarting it"
             )
             self._restart(d, r, now)
 
