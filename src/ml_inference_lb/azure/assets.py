@@ -33,7 +33,7 @@ class DeploymentAssets:
 def content_hash(path: str) -> str:
     """A stable hash of a file or a folder's files (relative names and bytes), 16 hex characters."""
     digest = hashlib.sha256()
-    for relative, full in _files(path):
+    for relative, full in files_of(path):
         digest.update(relative.encode())
         digest.update(b"\0")
         with open(full, "rb") as handle:
@@ -41,7 +41,8 @@ def content_hash(path: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _files(path: str) -> list[tuple[str, str]]:
+def files_of(path: str) -> list[tuple[str, str]]:
+    """A file, or a folder's files without caches, as (relative name, full path) in a stable order."""
     if os.path.isfile(path):
         return [(os.path.basename(path), path)]
     found = []
@@ -71,7 +72,7 @@ class AssetUploader:
         prefix = f"LocalUpload/{content_hash(local_path)}/{os.path.basename(local_path.rstrip(os.sep))}"
         single_file = os.path.isfile(local_path)
         blobs: list[pulumi.Resource] = []
-        for relative, full in _files(local_path):
+        for relative, full in files_of(local_path):
             blob_name = prefix if single_file else f"{prefix}/{relative}"
             blobs.append(
                 azure_native.storage.Blob(

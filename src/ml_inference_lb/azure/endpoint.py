@@ -11,11 +11,8 @@ import pulumi_random as random
 
 from ..spec import ClusterSpec
 from . import naming
+from .roles import grant_workspace_access
 from .workspace import WorkspaceRefs
-
-# Built-in role definition ids (Azure RBAC built-in roles).
-ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-STORAGE_BLOB_DATA_READER_ROLE = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 
 
 @dataclass(frozen=True)
@@ -89,29 +86,16 @@ def _role_assignments(
     endpoint: azure_native.machinelearningservices.OnlineEndpoint,
     parent: pulumi.Resource,
 ) -> tuple[pulumi.Resource, ...]:
-    """What the endpoint's system-assigned identity needs to start its deployments: read the model and
-    code from storage, pull the image from the registry."""
-    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    principal = endpoint.identity.apply(lambda i: i.principal_id if i else "")
-
-    def assign(role_name: str, scope: pulumi.Input[str], role: str) -> pulumi.Resource:
-        assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
-            naming.child(spec.name, role_name),
-            principal_id=principal,
-            principal_type="ServicePrincipal",
-            scope=scope,
-            role_definition_id=client.subscription_id.apply(
-                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
-            ),
-            description=f"ml-inference-lb: endpoint of cluster {spec.name}",
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        return assignment
-
-    assignments = [assign(naming.BLOB_READER, workspace.storage_account_id, STORAGE_BLOB_DATA_READER_ROLE)]
-    if workspace.registry_id is not None:
-        assignments.append(assign(naming.ACR_PULL, workspace.registry_id, ACR_PULL_ROLE))
-    return tuple(assignments)
+    """What the endpoint's system-assigned identity needs to start its deployments."""
+    return grant_workspace_access(
+        spec.name,
+        workspace,
+        endpoint.identity.apply(lambda i: i.principal_id if i else ""),
+        blob_reader_role_name=naming.BLOB_READER,
+        acr_pull_role_name=naming.ACR_PULL,
+        description=f"ml-inference-lb: endpoint of cluster {spec.name}",
+        parent=parent,
+    )
 
 
 def endpoint_keys(

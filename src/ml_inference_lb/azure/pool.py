@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from dataclasses import dataclass
 
 import pulumi
@@ -24,9 +23,9 @@ from pulumi_azure_native import machinelearningservices as ml
 
 from ..spec import ClusterSpec, DeploymentSpec, PoolBackendSpec
 from . import durations, naming
-from .assets import AssetCatalog, AssetUploader, content_hash
+from .assets import AssetCatalog, AssetUploader, content_hash, files_of
 from .deployments import probe_settings
-from .endpoint import ACR_PULL_ROLE, STORAGE_BLOB_DATA_READER_ROLE
+from .roles import grant_workspace_access
 from .workspace import WorkspaceRefs
 
 API_VERSION = "2025-01-01-preview"
@@ -243,7 +242,7 @@ class _ImageBuilder:
         sources: list[tuple[str, pulumi.Asset]] = [("Dockerfile", pulumi.StringAsset(text))]
         if conda_file is not None:
             sources.append(("conda.yml", pulumi.FileAsset(conda_file)))
-        sources += [(f"code/{rel}", pulumi.FileAsset(full)) for rel, full in _code_files(code_path)]
+        sources += [(f"code/{rel}", pulumi.FileAsset(full)) for rel, full in files_of(code_path)]
         uploader = self._uploader
         blobs = [
             azure_native.storage.Blob(
@@ -284,41 +283,17 @@ class _ImageBuilder:
         return environment_id
 
 
-def _code_files(path: str) -> list[tuple[str, str]]:
-    """Files of the code folder as (relative name, full path), in a stable order, without caches."""
-    found = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
-        for file_name in sorted(names):
-            if not file_name.endswith(".pyc"):
-                full = os.path.join(root, file_name)
-                found.append((os.path.relpath(full, path).replace(os.sep, "/"), full))
-    return found
-
-
 def _role_assignments(
     spec: ClusterSpec, workspace: WorkspaceRefs, pool: ml.InferencePool, parent: pulumi.Resource
 ) -> tuple[pulumi.Resource, ...]:
     """The access the managed endpoint's identity gets, for the pool's identity: read models and build
     contexts from storage, pull images from the registry."""
-    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    principal = pool.identity.apply(lambda i: i.principal_id if i else "")
-
-    def assign(role_name: str, scope: pulumi.Input[str], role: str) -> pulumi.Resource:
-        assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
-            naming.child(spec.name, role_name),
-            principal_id=principal,
-            principal_type="ServicePrincipal",
-            scope=scope,
-            role_definition_id=client.subscription_id.apply(
-                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
-            ),
-            description=f"ml-inference-lb: inference pool of cluster {spec.name}",
-            opts=pulumi.ResourceOptions(parent=parent),
-        )
-        return assignment
-
-    assignments = [assign(POOL_BLOB_READER, workspace.storage_account_id, STORAGE_BLOB_DATA_READER_ROLE)]
-    if workspace.registry_id is not None:
-        assignments.append(assign(POOL_ACR_PULL, workspace.registry_id, ACR_PULL_ROLE))
-    return tuple(assignments)
+    return grant_workspace_access(
+        spec.name,
+        workspace,
+        pool.identity.apply(lambda i: i.principal_id if i else ""),
+        blob_reader_role_name=POOL_BLOB_READER,
+        acr_pull_role_name=POOL_ACR_PULL,
+        description=f"ml-inference-lb: inference pool of cluster {spec.name}",
+        parent=parent,
+    )

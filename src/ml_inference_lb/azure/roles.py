@@ -1,0 +1,48 @@
+"""Role assignments that let a serving identity (an endpoint's or a pool's) start its containers:
+read models and code from the workspace's storage, pull images from its registry."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+
+from . import naming
+from .workspace import WorkspaceRefs
+
+# Built-in role definition ids (Azure RBAC built-in roles).
+ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+STORAGE_BLOB_DATA_READER_ROLE = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+
+
+def grant_workspace_access(
+    cluster: str,
+    workspace: WorkspaceRefs,
+    principal_id: pulumi.Input[str],
+    *,
+    blob_reader_role_name: str,
+    acr_pull_role_name: str,
+    description: str,
+    parent: pulumi.Resource,
+) -> tuple[pulumi.Resource, ...]:
+    """Storage Blob Data Reader on the workspace's storage, and AcrPull on its registry when the library
+    created it (an existing workspace's registry may not exist yet: Azure creates it lazily)."""
+    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+
+    def assign(role_name: str, scope: pulumi.Input[str], role: str) -> pulumi.Resource:
+        assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
+            naming.child(cluster, role_name),
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
+            scope=scope,
+            role_definition_id=client.subscription_id.apply(
+                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+            ),
+            description=description,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return assignment
+
+    assignments = [assign(blob_reader_role_name, workspace.storage_account_id, STORAGE_BLOB_DATA_READER_ROLE)]
+    if workspace.registry_id is not None:
+        assignments.append(assign(acr_pull_role_name, workspace.registry_id, ACR_PULL_ROLE))
+    return tuple(assignments)
