@@ -114,7 +114,9 @@ class InferenceCluster(pulumi.ComponentResource):
         """The inference_pool backend: pool, a group and an endpoint per deployment; AAD only, so no keys."""
         refs = build_pool_backend(spec, workspace, assets, self)
         primary = refs.endpoints[refs.primary]
-        uris = {n: e.inference_endpoint_properties.apply(lambda p: p.endpoint_uri or "") for n, e in refs.endpoints.items()}
+        uris = {
+            n: e.inference_endpoint_properties.apply(lambda p: p.endpoint_uri or "") for n, e in refs.endpoints.items()
+        }
         self.workspace_name = workspace.name
         self.workspace_id = workspace.id
         self.endpoint_name = primary.name
