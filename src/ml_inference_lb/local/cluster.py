@@ -304,11 +304,11 @@ class LocalCluster:
 
     # ----- control loop ---------------------------------------------------------------------------
 
-    def _add_replica(self, d: _Deployment, port: int | None = None, index: int | None = None) -> Replica:
+    def _add_replica(self, d: _Deployment, index: int | None = None) -> Replica:
         idx = d.next_index if index is None else index
         if index is None:
             d.next_index += 1
-        replica = new_replica(d.spec, idx, self.logdir, port)
+        replica = new_replica(d.spec, idx, self.logdir)
         replica.next_liveness_at = replica.started_at + self._restart_probe(d, replica).initial_delay_s
         d.replicas.append(replica)
         return replica
@@ -387,9 +387,12 @@ class LocalCluster:
             self._restart(d, r, now)
 
     def _restart(self, d: _Deployment, r: Replica, now: float) -> None:
+        """Replace ``r`` by a new process on a new port. Not the same port: until Traefik has reloaded
+        the routing without ``r``, requests still sent to its port must be refused (and retried on
+        another replica), not queued in a new server's backlog while its workers boot."""
         r.process.stop(grace_s=1.0)
         d.replicas.remove(r)
-        fresh = self._add_replica(d, port=r.port, index=r.index)
+        fresh = self._add_replica(d, index=r.index)
         fresh.restarts = r.restarts + 1
 
     def _liveness(self, d: _Deployment, r: Replica, ok: bool, now: float) -> None:

@@ -3,8 +3,8 @@
 A replica is one ``azmlinfsrv`` process group on its own loopback port. It joins the load balancer
 after its first successful readiness probe (``GET /``, after ``initial_delay``); Traefik's active
 health check then takes it out whenever readiness fails. A replica that fails its liveness probe
-``failure_threshold`` times in a row, or exits, is restarted on the same port, as Azure restarts a
-container. A replica that exits before it was ever ready has failed to start (``init()`` raised, the
+``failure_threshold`` times in a row, or exits, is replaced by a new process (on a new port), as Azure
+restarts a container. A replica that exits before it was ever ready has failed to start (``init()`` raised, the
 script is missing): it is not restarted, and its log lines explain why.
 """
 
