@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import cluster_args, plan_cluster, tiny_deployment
 
-from ml_inference_lb.local.cluster import LocalCluster, _Deployment, failure_excerpt
 from ml_inference_lb.local.processes import ManagedProcess
 from ml_inference_lb.local.replicas import Replica, replica_env
+from ml_inference_lb.local.supervisor import DeploymentState, Supervisor, failure_excerpt
 from ml_inference_lb.local.traefik_config import DeploymentPlan, ServingPlan, dynamic_config, static_config
 from ml_inference_lb.spec.model import ProbeSpec
 
@@ -122,8 +122,8 @@ def test_the_startup_probe_guards_a_replica_until_it_is_first_ready() -> None:
     spec = plan_cluster(cluster_args(tiny_deployment("blue", traffic_percent=100, probes=probes))).specs[0]
     deployment = spec.deployments[0]
     assert deployment.probes.startup is not None
-    d = _Deployment(spec=deployment, plan=_plan(("blue", 100, 0)).deployments[0], desired=1)
+    d = DeploymentState(spec=deployment, plan=_plan(("blue", 100, 0)).deployments[0], desired=1)
     replica = Replica("blue", 0, 1234, ManagedProcess(["true"], env={}, log_path="/dev/null"))
-    assert LocalCluster._restart_probe(d, replica) == deployment.probes.startup
+    assert Supervisor.restart_probe(d, replica) == deployment.probes.startup
     replica.state = "ready"
-    assert LocalCluster._restart_probe(d, replica) == deployment.probes.liveness
+    assert Supervisor.restart_probe(d, replica) == deployment.probes.liveness

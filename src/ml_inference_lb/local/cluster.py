@@ -1,9 +1,10 @@
 """One cluster served on loopback: Traefik in front, replicas of every deployment behind it.
 
-:class:`LocalCluster` owns the processes and a control loop (one thread) that probes replicas,
-restarts the ones that fail liveness, applies autoscale decisions and rewrites Traefik's routing
-whenever the set of ready replicas changes. :func:`serve` is the context manager for tests and
-scripts; ``ml-inference-lb local up`` uses the same class.
+:class:`LocalCluster` owns the work directory, Traefik and the replicas' lifecycle (start, wait until
+ready, stop), and offers the public API (status, replica pids and ports, kill, scale); its
+:class:`~ml_inference_lb.local.supervisor.Supervisor` thread keeps the replicas healthy, scaled and
+routed. :func:`serve` is the context manager for tests and scripts; ``ml-inference-lb local up`` uses
+the same class.
 """
 
 from __future__ import annotations
@@ -15,22 +16,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from ..spec.model import ClusterSpec, DeploymentSpec, ProbeSpec
+from ..spec.model import ClusterSpec
 from .autoscale import Autoscaler, LoadSample, MetricsReader
 from .errors import LocalTargetError
-from .probes import free_port, port_is_free, probe
-from .replicas import Replica, new_replica
+from .probes import free_port, port_is_free
+from .supervisor import DeploymentState, Supervisor
 from .traefik import TraefikProcess, find_traefik
-from .traefik_config import DeploymentPlan, ServingPlan, dynamic_config, static_config
-
-TICK_S = 0.1
-DRAIN_S = 1.0
-"""A replica removed by scale-in leaves the routing this long before it is stopped (SIGTERM, graceful)."""
+from .traefik_config import DeploymentPlan, ServingPlan, static_config
 
 
 @dataclass(frozen=True)
@@ -45,21 +40,6 @@ class DeploymentStatus:
         if self.failed:
             return f"{self.name}: FAILED"
         return f"{self.name}: {self.ready}/{self.desired} ready"
-
-
-@dataclass
-class _Deployment:
-    spec: DeploymentSpec
-    plan: DeploymentPlan
-    desired: int
-    replicas: list[Replica] = field(default_factory=list)
-    draining: list[tuple[float, Replica]] = field(default_factory=list)
-    failed: str | None = None
-    autoscaler: Autoscaler | None = None
-    next_index: int = 0
-
-    def ready_ports(self) -> list[int]:
-        return [r.port for r in self.replicas if r.state == "ready"]
 
 
 def check_servable(spec: ClusterSpec) -> None:
@@ -79,21 +59,6 @@ def check_servable(spec: ClusterSpec) -> None:
             )
     if problems:
         raise LocalTargetError(f"cannot serve cluster {spec.name!r} locally:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-def failure_excerpt(lines: list[str], limit: int = 30) -> list[str]:
-    """The part of a replica's log that explains why it stopped.
-
-    For a failed ``init()``: the user's traceback, from the inference server's "User's init function
-    failed" line to the end of the first chained exception. Otherwise the last ``limit`` lines.
-    """
-    start = next((i for i, line in enumerate(lines) if "init function failed" in line), None)
-    if start is None:
-        return lines[-limit:]
-    end = next(
-        (i for i in range(start, len(lines)) if "The above exception was the direct cause" in lines[i]), len(lines)
-    )
-    return [line for line in lines[start:end] if line.strip()][:limit]
 
 
 class LocalCluster:
@@ -143,7 +108,7 @@ class LocalCluster:
             deny_secret=secrets.token_urlsafe(32),
         )
         self._deployments = {
-            d.name: _Deployment(
+            d.name: DeploymentState(
                 spec=d,
                 plan=p,
                 desired=d.autoscale.default_instances if d.autoscale else d.instance_count,
@@ -154,11 +119,18 @@ class LocalCluster:
         self._traefik = TraefikProcess(traefik_binary, self.workdir, self.plan.api_port)
         self._metrics = MetricsReader(self._traefik.metrics_text, self.plan)
         self._lock = threading.RLock()
+        self._supervisor = Supervisor(
+            self._deployments,
+            plan=self.plan,
+            traefik=self._traefik,
+            metrics=self._metrics,
+            logdir=self.logdir,
+            lock=self._lock,
+            on_event=self._on_event,
+        )
         self._stop = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe")
-        self._last_written: dict[str, Any] | None = None
 
     # ----- public API -----------------------------------------------------------------------------
 
@@ -243,7 +215,7 @@ class LocalCluster:
 
     def start(self) -> None:
         try:
-            self._traefik.start(static_config(self.plan, self._traefik.dynamic_dir), self._dynamic())
+            self._traefik.start(static_config(self.plan, self._traefik.dynamic_dir), self._supervisor.dynamic())
         except LocalTargetError:
             self._cleanup_dir()
             raise
@@ -251,8 +223,10 @@ class LocalCluster:
             with self._lock:
                 for d in self._deployments.values():
                     for _ in range(d.desired):
-                        self._add_replica(d)
-            self._thread = threading.Thread(target=self._loop, name=f"supervisor-{self.spec.name}", daemon=True)
+                        self._supervisor.add_replica(d)
+            self._thread = threading.Thread(
+                target=self._supervisor.run, args=(self._stop,), name=f"supervisor-{self.spec.name}", daemon=True
+            )
             self._thread.start()
             self._wait_started()
             self.wait_routed()
@@ -276,7 +250,7 @@ class LocalCluster:
         self._traefik.stop()
         for t in stoppers:
             t.join(timeout=10)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._supervisor.close()
         self._cleanup_dir()
 
     def _cleanup_dir(self) -> None:
@@ -301,162 +275,6 @@ class LocalCluster:
             f"deployments {', '.join(pending)} were not ready within {self.startup_timeout_s:.0f} s; "
             f"see the replica logs in {self.logdir}"
         )
-
-    # ----- control loop ---------------------------------------------------------------------------
-
-    def _add_replica(self, d: _Deployment, index: int | None = None) -> Replica:
-        idx = d.next_index if index is None else index
-        if index is None:
-            d.next_index += 1
-        replica = new_replica(d.spec, idx, self.logdir)
-        replica.next_liveness_at = replica.started_at + self._restart_probe(d, replica).initial_delay_s
-        d.replicas.append(replica)
-        return replica
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._tick()
-            except Exception as error:  # the loop must survive anything; report and go on
-                self._on_event(f"supervisor error: {error!r}")
-            self._stop.wait(TICK_S)
-
-    def _tick(self) -> None:
-        now = time.monotonic()
-        checks: list[tuple[_Deployment, Replica, str]] = []
-        with self._lock:
-            for d in self._deployments.values():
-                if d.failed:
-                    continue
-                self._reap(d, now)
-                for r in d.replicas:
-                    readiness_due = now >= r.started_at + d.spec.probes.readiness.initial_delay_s
-                    if r.state == "starting" and r.process.running() and readiness_due:
-                        checks.append((d, r, "readiness"))
-                    if r.state in ("starting", "ready") and r.process.running() and now >= r.next_liveness_at:
-                        checks.append((d, r, "liveness"))
-        futures = [
-            (d, r, kind, self._pool.submit(probe, r.port, "/", float(self._probe_spec(d, kind, r).timeout_s)))
-            for d, r, kind in checks
-        ]
-        with self._lock:
-            for d, r, kind, future in futures:
-                ok = future.result()
-                if kind == "readiness" and ok and r.state == "starting":
-                    r.state = "ready"
-                    if d.spec.probes.startup is not None:  # startup done: liveness takes over from here
-                        r.liveness_failures = 0
-                        r.next_liveness_at = now + d.spec.probes.liveness.initial_delay_s
-                    self._on_event(f"{d.spec.name}: replica {r.index} ready on port {r.port}")
-                elif kind == "liveness":
-                    self._liveness(d, r, ok, now)
-            self._drain(now)
-        self._autoscale(now)
-        self._write_config()
-
-    def _probe_spec(self, d: _Deployment, kind: str, r: Replica) -> ProbeSpec:
-        return d.spec.probes.readiness if kind == "readiness" else self._restart_probe(d, r)
-
-    @staticmethod
-    def _restart_probe(d: _Deployment, r: Replica) -> ProbeSpec:
-        """The probe whose failures restart ``r``: the startup probe (when given) until the replica is
-        first ready, as Kubernetes runs it before liveness; then the liveness probe."""
-        startup = d.spec.probes.startup
-        return startup if (startup is not None and r.state == "starting") else d.spec.probes.liveness
-
-    def _reap(self, d: _Deployment, now: float) -> None:
-        for r in list(d.replicas):
-            if r.process.running():
-                continue
-            code = r.process.exit_code()
-            if r.state == "starting" and r.restarts == 0:
-                d.replicas.remove(r)
-                if not d.ready_ports() and not any(x.state == "starting" for x in d.replicas):
-                    lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
-                    d.failed = (
-                        f"deployment {d.spec.name!r} failed to start: replica {r.index} exited with code {code} before "
-                        f"its first readiness probe (did the scoring script's init() raise?). "
-                        f"Last lines of {r.process.log_path}:\n{lines}"
-                    )
-                    self._on_event(d.failed)
-                else:
-                    self._on_event(f"{d.spec.name}: replica {r.index} exited with code {code} while starting; see {r.process.log_path}")
-                    d.desired = max(len(d.replicas), 1) if d.desired > len(d.replicas) else d.desired
-                continue
-            self._on_event(f"{d.spec.name}: replica {r.index} exited (code {code}); restarting it")
-            self._restart(d, r, now)
-
-    def _restart(self, d: _Deployment, r: Replica, now: float) -> None:
-        """Replace ``r`` by a new process on a new port. Not the same port: until Traefik has reloaded
-        the routing without ``r``, requests still sent to its port must be refused (and retried on
-        another replica), not queued in a new server's backlog while its workers boot."""
-        r.process.stop(grace_s=1.0)
-        d.replicas.remove(r)
-        fresh = self._add_replica(d, index=r.index)
-        fresh.restarts = r.restarts + 1
-
-    def _liveness(self, d: _Deployment, r: Replica, ok: bool, now: float) -> None:
-        liveness = self._restart_probe(d, r)
-        r.next_liveness_at = now + liveness.period_s
-        if ok:
-            r.liveness_failures = 0
-            return
-        r.liveness_failures += 1
-        if r.liveness_failures >= liveness.failure_threshold:
-            self._on_event(
-                f"{d.spec.name}: replica {r.index} failed its {'startup' if liveness is d.spec.probes.startup else 'liveness'} "
-                f"probe {r.liveness_failures} times; restarting it"
-            )
-            self._restart(d, r, now)
-
-    def _drain(self, now: float) -> None:
-        for d in self._deployments.values():
-            if d.failed:
-                continue
-            while len(d.replicas) < d.desired:
-                self._add_replica(d)
-                self._on_event(f"{d.spec.name}: scaling out to {d.desired}")
-            while len(d.replicas) > d.desired and len(d.replicas) > 1:
-                victim = max(d.replicas, key=lambda r: r.index)
-                d.replicas.remove(victim)
-                d.draining.append((now + DRAIN_S, victim))
-                self._on_event(f"{d.spec.name}: scaling in to {d.desired}")
-            for item in list(d.draining):
-                when, victim = item
-                if now >= when:
-                    d.draining.remove(item)
-                    threading.Thread(target=victim.process.stop, daemon=True).start()
-
-    def _autoscale(self, now: float) -> None:
-        scalers = [d for d in self._deployments.values() if d.autoscaler and not d.failed]
-        if not scalers:
-            return
-        samples = self._metrics.sample(now, self._cpu_inputs())
-        with self._lock:
-            for d in scalers:
-                assert d.autoscaler is not None
-                if d.spec.name not in samples:
-                    continue
-                decision = d.autoscaler.decide(now, self._metrics, current=d.desired)
-                if decision is not None and decision.count != d.desired:
-                    self._on_event(f"{d.spec.name}: autoscale {d.desired} -> {decision.count} ({decision.reason})")
-                    d.desired = decision.count
-
-    def _cpu_inputs(self) -> dict[str, list[int]]:
-        with self._lock:
-            return {n: [r.process.pid for r in d.replicas if r.process.pid and r.state == "ready"] for n, d in self._deployments.items()}
-
-    def _dynamic(self) -> dict[str, Any]:
-        with self._lock:
-            ready = {n: d.ready_ports() for n, d in self._deployments.items()}
-            serving = {n for n, d in self._deployments.items() if not d.failed}
-        return dynamic_config(self.plan, ready, serving)
-
-    def _write_config(self) -> None:
-        config = self._dynamic()
-        if config != self._last_written:
-            self._traefik.reload(config)
-            self._last_written = config
 
 
 def load_specs(directory: str, *, stack: str = "dev", config: dict[str, str] | None = None) -> tuple[ClusterSpec, ...]:
