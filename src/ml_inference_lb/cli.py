@@ -10,7 +10,8 @@ from ._version import __version__
 from .errors import InferenceClusterArgsError
 
 
-def _config_pairs(values: Sequence[str]) -> dict[str, str]:
+def config_pairs(values: Sequence[str]) -> dict[str, str]:
+    """``--config key=value`` options as a dict; a malformed one ends the command with a clear message."""
     pairs = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -23,7 +24,7 @@ def _config_pairs(values: Sequence[str]) -> dict[str, str]:
 def _plan(ns: argparse.Namespace) -> int:
     from .plan import render_json, render_tree, run_directory
 
-    result = run_directory(ns.directory, stack=ns.stack, config=_config_pairs(ns.config))
+    result = run_directory(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
     print(render_json(result) if ns.json else render_tree(result, show_inputs=not ns.names_only))
     return 0
 

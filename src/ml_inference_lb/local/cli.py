@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from types import FrameType
 from typing import Any
 
+from ..cli import config_pairs
 from .autoscale import SUPPORTED_METRICS
 from .cluster import LocalCluster, load_specs
 from .errors import LocalTargetError
@@ -32,16 +33,6 @@ def add_local_commands(subparsers: Any) -> None:
     up.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
     up.add_argument("--startup-timeout", type=float, default=120.0, help="seconds to wait for the replicas (default 120)")
     up.set_defaults(handler=_up)
-
-
-def _config_pairs(values: list[str]) -> dict[str, str]:
-    pairs = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise LocalTargetError(f"--config takes key=value, got {item!r}")
-        pairs[key] = value
-    return pairs
 
 
 def _say(message: str, stream: Any = None) -> None:
@@ -81,7 +72,7 @@ def _up(ns: argparse.Namespace) -> int:
 
 
 def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Event) -> int:
-    specs = load_specs(ns.directory, stack=ns.stack, config=_config_pairs(ns.config))
+    specs = load_specs(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
 
     def event(message: str) -> None:
         if "failed to start" in message:
