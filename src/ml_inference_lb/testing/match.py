@@ -9,19 +9,21 @@ where it found it, so a failing assertion can say exactly what differs.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 _ABSENT = object()
 
 
-class Matcher:
+class Matcher(ABC):
     """Base class: ``mismatches(actual, path)`` returns one message per difference (empty = match)."""
 
     name = "matcher"
 
+    @abstractmethod
     def mismatches(self, actual: Any, path: str) -> list[str]:
-        raise NotImplementedError
+        """One message per difference between ``actual`` and what this matcher expects."""
 
     def matches(self, actual: Any) -> bool:
         return not self.mismatches(actual, "")
