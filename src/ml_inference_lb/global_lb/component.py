@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pulumi
 
+from .. import registry
 from ..azure import InferenceCluster
 from .args import GlobalInferenceServiceArgs
 from .build import build_global_spec
@@ -61,6 +62,7 @@ class GlobalInferenceService(pulumi.ComponentResource):
         spec = build_global_spec(name, args)  # raises before anything is registered
         super().__init__(TYPE_TOKEN, name, None, opts)
         self.spec = spec
+        registry.record_service(spec)
 
         self.clusters = {}
         hosts: dict[str, pulumi.Output[str]] = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..cli import config_pairs
 from .autoscale import SUPPORTED_METRICS
-from .cluster import LocalCluster, load_specs
+from .cluster import LocalCluster, load_program
 from .errors import LocalTargetError
 
 
@@ -28,10 +28,14 @@ def add_local_commands(subparsers: Any) -> None:
         "of them, print 'scoring_uri: ...' and 'key: ...', then stream the replicas' status until Ctrl-C.",
     )
     up.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
-    up.add_argument("--port", type=int, default=0, help="scoring port (default: a free port; a second cluster gets port+1)")
+    up.add_argument(
+        "--port", type=int, default=0, help="scoring port (default: a free port; a second cluster gets port+1)"
+    )
     up.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads")
     up.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
-    up.add_argument("--startup-timeout", type=float, default=120.0, help="seconds to wait for the replicas (default 120)")
+    up.add_argument(
+        "--startup-timeout", type=float, default=120.0, help="seconds to wait for the replicas (default 120)"
+    )
     up.set_defaults(handler=_up)
 
 
@@ -72,7 +76,10 @@ def _up(ns: argparse.Namespace) -> int:
 
 
 def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Event) -> int:
-    specs = load_specs(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
+    from ..global_lb.local import LocalGlobalService  # the multi-region router builds on this package
+
+    specs, services = load_program(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
+    ports = iter(range(ns.port, ns.port + len(specs) + len(services))) if ns.port else None
 
     def event(message: str) -> None:
         if "failed to start" in message:
@@ -84,9 +91,19 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
 
     with ExitStack() as stack:
         clusters: list[LocalCluster] = []
-        for i, spec in enumerate(specs):
+        endpoints: list[tuple[str, str, str]] = []  # (name, scoring_uri, key)
+        for service_spec in services:
+            service = LocalGlobalService(
+                service_spec, port=next(ports) if ports else 0, startup_timeout_s=ns.startup_timeout, on_event=event
+            )
+            _say(f"starting {service_spec.name}: {len(service_spec.regions)} region(s) behind a local global router")
+            stack.callback(service.stop)
+            service.start()
+            clusters.extend(service.regions.values())
+            endpoints.append((service_spec.name, service.scoring_uri, service.key))
+        for spec in specs:
             local = LocalCluster(
-                spec, port=(ns.port + i) if ns.port else 0, startup_timeout_s=ns.startup_timeout, on_event=event
+                spec, port=next(ports) if ports else 0, startup_timeout_s=ns.startup_timeout, on_event=event
             )
             for note in _unsupported(local):
                 _say(note, sys.stderr)
@@ -94,14 +111,15 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
             stack.callback(local.stop)
             local.start()
             clusters.append(local)
+            endpoints.append((spec.name, local.scoring_uri, local.key))
             for failure in failures:
                 _say(f"{failure}\n  the other deployments keep serving", sys.stderr)
             failures.clear()
-        for local in clusters:
-            if len(clusters) > 1:
-                print(f"cluster: {local.spec.name}")
-            print(f"scoring_uri: {local.scoring_uri}")
-            print(f"key: {local.key}", flush=True)
+        for name, scoring_uri, key in endpoints:
+            if len(endpoints) > 1:
+                print(f"cluster: {name}")
+            print(f"scoring_uri: {scoring_uri}")
+            print(f"key: {key}", flush=True)
         _say("serving; press Ctrl-C to stop")
         serving.set()  # from now on Ctrl-C and SIGTERM only ask the loop below to end
         shown = ""
@@ -128,5 +146,3 @@ def _unsupported(local: LocalCluster) -> list[str]:
         if autoscale.schedules:
             notes.append(f"{d.name}: autoscale schedules are not applied locally (the default profile is used)")
     return notes
-
-

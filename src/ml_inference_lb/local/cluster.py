@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ..spec.model import ClusterSpec
 from .autoscale import Autoscaler, LoadSample, MetricsReader
@@ -54,11 +55,14 @@ def check_servable(spec: ClusterSpec) -> None:
         if d.code is None or d.code.path is None:
             asset = d.code.asset_id if d.code else None
             problems.append(
-                f"deployments[{i}] ({d.name}).code: " + (f"given only as asset_id {asset!r}; " if asset else "missing; ")
+                f"deployments[{i}] ({d.name}).code: "
+                + (f"given only as asset_id {asset!r}; " if asset else "missing; ")
                 + "give code.path (the folder of the scoring script) and code.scoring_script to serve it locally"
             )
     if problems:
-        raise LocalTargetError(f"cannot serve cluster {spec.name!r} locally:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise LocalTargetError(
+            f"cannot serve cluster {spec.name!r} locally:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 class LocalCluster:
@@ -200,7 +204,11 @@ class LocalCluster:
 
         def routed() -> bool:
             with self._lock:
-                expected = {n: {f"http://127.0.0.1:{p}" for p in d.ready_ports()} for n, d in self._deployments.items() if not d.failed}
+                expected = {
+                    n: {f"http://127.0.0.1:{p}" for p in d.ready_ports()}
+                    for n, d in self._deployments.items()
+                    if not d.failed
+                }
             return all(set(self.routed_servers(name)) == urls for name, urls in expected.items())
 
         self.wait_for(routed, timeout_s, "traefik to load the routing")
@@ -262,8 +270,10 @@ class LocalCluster:
         while time.monotonic() < deadline:
             with self._lock:
                 pending = [
-                    d.spec.name for d in self._deployments.values()
-                    if not d.failed and (len(d.ready_ports()) < d.desired or any(r.state == "starting" for r in d.replicas))
+                    d.spec.name
+                    for d in self._deployments.values()
+                    if not d.failed
+                    and (len(d.ready_ports()) < d.desired or any(r.state == "starting" for r in d.replicas))
                 ]
                 failed = [d for d in self._deployments.values() if d.failed]
             if not pending:
@@ -285,6 +295,20 @@ def load_specs(directory: str, *, stack: str = "dev", config: dict[str, str] | N
     if not result.specs:
         raise LocalTargetError(f"the program in {directory} declares no InferenceCluster: nothing to serve")
     return tuple(result.specs)
+
+
+def load_program(
+    directory: str, *, stack: str = "dev", config: dict[str, str] | None = None
+) -> tuple[tuple[ClusterSpec, ...], tuple[Any, ...]]:
+    """Run the Pulumi program in ``directory`` offline: the clusters to serve on their own, and the
+    multi-region services (whose regions' clusters are served behind the service's router instead)."""
+    from ..plan import run_directory
+
+    result = run_directory(directory, stack=stack, config=config)
+    if not result.specs:
+        raise LocalTargetError(f"the program in {directory} declares no InferenceCluster: nothing to serve")
+    in_services = {region.cluster_name for service in result.services for region in service.regions}
+    return tuple(s for s in result.specs if s.name not in in_services), tuple(result.services)
 
 
 @contextmanager
@@ -312,14 +336,21 @@ def serve(
         if cluster is not None:
             chosen = [s for s in specs if s.name == cluster]
             if not chosen:
-                raise LocalTargetError(f"no InferenceCluster named {cluster!r}; the program declares {[s.name for s in specs]}")
+                raise LocalTargetError(
+                    f"no InferenceCluster named {cluster!r}; the program declares {[s.name for s in specs]}"
+                )
             spec = chosen[0]
         else:
             spec = specs[0]
     else:
         spec = source
     local = LocalCluster(
-        spec, port=port, time_scale=time_scale, startup_timeout_s=startup_timeout_s, on_event=on_event, autoscale=autoscale
+        spec,
+        port=port,
+        time_scale=time_scale,
+        startup_timeout_s=startup_timeout_s,
+        on_event=on_event,
+        autoscale=autoscale,
     )
     local.start()
     try:

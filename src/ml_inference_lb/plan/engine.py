@@ -66,6 +66,8 @@ class PlanResult:
     outputs: dict[str, Any]
     specs: tuple[Any, ...]
     """The validated spec of every ``InferenceCluster`` the program built, in order."""
+    services: tuple[Any, ...] = ()
+    """The validated spec of every ``GlobalInferenceService`` (its regions' clusters are in ``specs`` too)."""
 
     def by_urn(self, urn: str) -> RegisteredResource:
         for r in self.resources:
@@ -207,7 +209,7 @@ def run(
     pulumi_settings.ROOT.set(None)  # run_in_stack makes the stack whose outputs we read
     full_config = {(k if ":" in k else f"{project}:{k}"): v for k, v in (config or {}).items()}
     pulumi.runtime.set_all_config(full_config)
-    specs = registry.start()
+    specs, services = registry.start()
     _sync_await(run_in_stack(program))
     stack_urn = f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
     outputs = mask(monitor.outputs_by_urn.get(stack_urn, {}))
@@ -217,6 +219,7 @@ def run(
         resources=tuple(monitor.registered),
         outputs=outputs,
         specs=tuple(specs),
+        services=tuple(services),
     )
 
 
