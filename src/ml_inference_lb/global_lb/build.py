@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InferenceClusterArgsError
 from ..spec import ClusterSpec, build_spec
-from ..spec import rules as cluster_rules
+from ..spec.build import read_tags
 from ..spec.problems import Problems, join
 from . import rules
 from .build_lb import distinct_priorities, front_door_spec, traffic_manager_spec
@@ -47,7 +47,7 @@ def build_global_spec(name: str, args: Mapping[str, Any], base_dir: str | None =
         name = "service"
     if args.get("resource_group_name") is None:
         problems.add("resource_group_name", "required: the name of an existing resource group")
-    tags = _tags(problems, args.get("tags"))
+    tags = read_tags(problems, args.get("tags"))
 
     lb = problems.mapping("load_balancer", args.get("load_balancer"))
     problems.unknown_keys("load_balancer", lb, LB_FIELDS)
@@ -189,15 +189,3 @@ def _cluster_spec(
         for problem in error.problems:
             problems.add(join(path, problem.path) if problem.path else path, problem.message)
         return None
-
-
-def _tags(problems: Problems, raw_value: Any) -> Mapping[str, str]:
-    raw = problems.mapping("tags", raw_value)
-    if len(raw) > cluster_rules.MAX_TAGS:
-        problems.add("tags", f"{len(raw)} tags; Azure allows {cluster_rules.MAX_TAGS} per resource")
-    for key, value in raw.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= cluster_rules.MAX_TAG_KEY:
-            problems.add("tags", f"tag name {key!r} must be a string of 1-{cluster_rules.MAX_TAG_KEY} characters")
-        elif not isinstance(value, str) or len(value) > cluster_rules.MAX_TAG_VALUE:
-            problems.add(f"tags.{key}", f"tag values are strings of at most {cluster_rules.MAX_TAG_VALUE} characters")
-    return MappingProxyType(dict(raw))

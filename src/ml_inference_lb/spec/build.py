@@ -90,7 +90,7 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
     else:
         pool_rules.managed_backend(problems, pool)
         diagnostics = _diagnostics(problems, args.get("diagnostics"), workspace)
-    tags = _tags(problems, args.get("tags"))
+    tags = read_tags(problems, args.get("tags"))
 
     problems.raise_if_any()
     return ClusterSpec(
@@ -189,15 +189,16 @@ def _diagnostics(
     return DiagnosticsSpec(enabled=enabled, log_analytics_workspace_id=target)
 
 
-def _tags(problems: Problems, raw_value: Any) -> Mapping[str, str]:
+def read_tags(problems: Problems, raw_value: Any) -> Mapping[str, str]:
+    """Azure's tag limits: at most 50, names 1-512 characters, values strings of at most 256."""
     raw = problems.mapping("tags", raw_value)
     if len(raw) > rules.MAX_TAGS:
-        problems.add("tags", f"{len(raw)} tags; Azure allows 50 per resource")
+        problems.add("tags", f"{len(raw)} tags; Azure allows {rules.MAX_TAGS} per resource")
     for key, value in raw.items():
         if not isinstance(key, str) or not 1 <= len(key) <= rules.MAX_TAG_KEY:
-            problems.add("tags", f"tag name {key!r} must be a string of 1-512 characters")
+            problems.add("tags", f"tag name {key!r} must be a string of 1-{rules.MAX_TAG_KEY} characters")
         elif not isinstance(value, str) or len(value) > rules.MAX_TAG_VALUE:
-            problems.add(f"tags.{key}", "tag values are strings of at most 256 characters")
+            problems.add(f"tags.{key}", f"tag values are strings of at most {rules.MAX_TAG_VALUE} characters")
     return MappingProxyType(dict(raw))
 
 
