@@ -50,7 +50,9 @@ class Target:
         self.pick = pick
 
 
-def _worker(target: Target, deadline: float, latencies: list[float], versions: Counter[str], errors: Counter[str]) -> None:
+def _worker(
+    target: Target, deadline: float, latencies: list[float], versions: Counter[str], errors: Counter[str]
+) -> None:
     connections: dict[int, http.client.HTTPConnection] = {}
     local_lat: list[float] = []
     local_versions: Counter[str] = Counter()

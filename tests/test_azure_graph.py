@@ -139,7 +139,9 @@ def test_autoscale_owns_the_instance_count(blue_green: PlanResult) -> None:
     settings = of_type(blue_green, AUTOSCALE)
     assert len(settings) == 3
     blue = named(blue_green, "demo-blue-autoscale").inputs
-    assert blue["targetResourceUri"].endswith("/onlineEndpoints/" + one(blue_green, ENDPOINT).inputs["endpointName"] + "/deployments/blue")
+    assert blue["targetResourceUri"].endswith(
+        "/onlineEndpoints/" + one(blue_green, ENDPOINT).inputs["endpointName"] + "/deployments/blue"
+    )
     (profile,) = blue["profiles"]
     assert profile["capacity"] == {"minimum": "2", "maximum": "6", "default": "2"}
     directions = [(r["metricTrigger"]["metricName"], r["scaleAction"]["direction"]) for r in profile["rules"]]
@@ -159,12 +161,24 @@ def test_endpoint_metric_rules_and_schedules() -> None:
         "max_instances": 4,
         "rules": [{"metric": "RequestLatency", "scale_out_above": 200, "scale_in_below": 50, "window_minutes": 10}],
         "schedules": [
-            {"name": "business-hours", "days": ["Monday", "Friday"], "start": "08:00", "end": "18:30", "time_zone": "W. Europe Standard Time", "min_instances": 3, "max_instances": 8}
+            {
+                "name": "business-hours",
+                "days": ["Monday", "Friday"],
+                "start": "08:00",
+                "end": "18:30",
+                "time_zone": "W. Europe Standard Time",
+                "min_instances": 3,
+                "max_instances": 8,
+            }
         ],
     }
     result = plan_cluster(cluster_args(tiny_deployment("blue", traffic_percent=100, autoscale=autoscale)))
     profiles = one(result, AUTOSCALE).inputs["profiles"]
-    assert [p["name"] for p in profiles] == ["default", "business-hours", json.dumps({"name": "default", "for": "business-hours"})]
+    assert [p["name"] for p in profiles] == [
+        "default",
+        "business-hours",
+        json.dumps({"name": "default", "for": "business-hours"}),
+    ]
     trigger = profiles[0]["rules"][0]["metricTrigger"]
     assert trigger["metricNamespace"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
     assert trigger["metricResourceUri"].endswith("/onlineEndpoints/" + one(result, ENDPOINT).inputs["endpointName"])
@@ -172,8 +186,15 @@ def test_endpoint_metric_rules_and_schedules() -> None:
     assert trigger["timeWindow"] == "PT10M"
     work = profiles[1]
     assert work["capacity"] == {"minimum": "3", "maximum": "8", "default": "3"}
-    assert work["recurrence"]["schedule"] == {"days": ["Monday", "Friday"], "hours": [8], "minutes": [0], "timeZone": "W. Europe Standard Time"}
-    assert profiles[2]["recurrence"]["schedule"]["hours"] == [18] and profiles[2]["recurrence"]["schedule"]["minutes"] == [30]
+    assert work["recurrence"]["schedule"] == {
+        "days": ["Monday", "Friday"],
+        "hours": [8],
+        "minutes": [0],
+        "timeZone": "W. Europe Standard Time",
+    }
+    assert profiles[2]["recurrence"]["schedule"]["hours"] == [18] and profiles[2]["recurrence"]["schedule"][
+        "minutes"
+    ] == [30]
 
 
 def test_startup_probe_env_vars_and_per_deployment_overrides() -> None:
@@ -203,9 +224,16 @@ def test_startup_probe_env_vars_and_per_deployment_overrides() -> None:
 def test_shared_assets_are_registered_once(blue_green: PlanResult) -> None:
     models = of_type(blue_green, "azure-native:machinelearningservices:ModelVersion")
     assert [m.name for m in models] == ["demo-model-tiny"]
-    assert models[0].inputs["properties"]["modelUri"].startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    assert (
+        models[0]
+        .inputs["properties"]["modelUri"]
+        .startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    )
     code = one(blue_green, "azure-native:machinelearningservices:CodeVersion").inputs
-    assert code["properties"]["codeUri"].startswith("https://") and ".blob.core.windows.net/azureml-blobstore-" in code["properties"]["codeUri"]
+    assert (
+        code["properties"]["codeUri"].startswith("https://")
+        and ".blob.core.windows.net/azureml-blobstore-" in code["properties"]["codeUri"]
+    )
     blobs = of_type(blue_green, "azure-native:storage:Blob")
     assert sorted(b.name for b in blobs) == ["demo-code-demo-src/score.py", "demo-model-tiny/weights.json"]
     environment = one(blue_green, "azure-native:machinelearningservices:EnvironmentVersion").inputs
@@ -230,7 +258,9 @@ def test_bring_your_own_workspace_creates_no_workspace() -> None:
     result = plan_cluster(
         cluster_args(
             existing_workspace={"name": "shared-ws", "resource_group_name": "rg-shared"},
-            diagnostics={"log_analytics_workspace_id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/la"},
+            diagnostics={
+                "log_analytics_workspace_id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/la"
+            },
         )
     )
     types = {r.type for r in result.resources}
@@ -238,7 +268,9 @@ def test_bring_your_own_workspace_creates_no_workspace() -> None:
     assert "azure-native:storage:StorageAccount" not in types
     endpoint = one(result, ENDPOINT).inputs
     assert endpoint["workspaceName"] == "shared-ws" and endpoint["resourceGroupName"] == "rg-shared"
-    assert [r.name for r in of_type(result, "azure-native:authorization:RoleAssignment")] == ["demo-endpoint-blob-reader"]
+    assert [r.name for r in of_type(result, "azure-native:authorization:RoleAssignment")] == [
+        "demo-endpoint-blob-reader"
+    ]
     blob = of_type(result, "azure-native:storage:Blob")[0].inputs
     assert blob["containerName"].startswith("azureml-blobstore-")
     assert one(result, "azure-native:monitor:DiagnosticSetting").inputs["workspaceId"].endswith("/workspaces/la")
@@ -285,7 +317,9 @@ def test_keys_are_secrets_and_never_printed() -> None:
 
     result = run(program)
     assert result.outputs["key"] == "[secret]"
-    assert result.outputs["uri"].startswith("https://demo-") and result.outputs["uri"].endswith(".westeurope.inference.ml.azure.com/score")
+    assert result.outputs["uri"].startswith("https://demo-") and result.outputs["uri"].endswith(
+        ".westeurope.inference.ml.azure.com/score"
+    )
     assert "mock-primary" not in render_json(result)
     component = one(result, "ml-inference-lb:index:InferenceCluster")
     assert component.custom is False
@@ -296,7 +330,11 @@ def test_token_auth_has_no_keys() -> None:
     from ml_inference_lb.plan import run
 
     clusters: list[InferenceCluster] = []
-    result = run(lambda: clusters.append(InferenceCluster("demo", cluster_args(endpoint={"auth_mode": "aad_token", "name": "my-endpoint"}))))
+    result = run(
+        lambda: clusters.append(
+            InferenceCluster("demo", cluster_args(endpoint={"auth_mode": "aad_token", "name": "my-endpoint"}))
+        )
+    )
     assert clusters[0].primary_key is None
     endpoint = one(result, ENDPOINT).inputs
     assert endpoint["properties"]["authMode"] == "AADToken" and endpoint["endpointName"] == "my-endpoint"

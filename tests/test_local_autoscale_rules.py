@@ -31,9 +31,15 @@ class FakeReader:
 
 
 def _scaler(*rules: ScaleRuleSpec, low: int = 1, high: int = 4) -> Autoscaler:
-    spec = plan_cluster(
-        cluster_args(tiny_deployment("blue", traffic_percent=100, autoscale={"min_instances": 1, "max_instances": 4}))
-    ).specs[0].deployments[0]
+    spec = (
+        plan_cluster(
+            cluster_args(
+                tiny_deployment("blue", traffic_percent=100, autoscale={"min_instances": 1, "max_instances": 4})
+            )
+        )
+        .specs[0]
+        .deployments[0]
+    )
     from dataclasses import replace
 
     spec = replace(spec, autoscale=AutoscaleSpec(low, high, low, tuple(rules), ()))
@@ -45,7 +51,10 @@ def _load(rpm: float, cpu: float) -> list[LoadSample]:
 
 
 def test_requests_per_minute_and_in_flight_requests() -> None:
-    samples = [LoadSample(at=10.0, requests=100, busy_seconds=5.0), LoadSample(at=40.0, requests=400, busy_seconds=65.0)]
+    samples = [
+        LoadSample(at=10.0, requests=100, busy_seconds=5.0),
+        LoadSample(at=40.0, requests=400, busy_seconds=65.0),
+    ]
     assert measure("RequestsPerMinute", "Average", samples) == 600.0
     assert measure("ConnectionsActive", "Average", samples) == 2.0  # 60 busy seconds over 30 s
     assert measure("RequestLatency", "Average", samples) == 200.0  # ms per request
@@ -80,7 +89,7 @@ def test_bounds_are_kept() -> None:
 def test_parse_router_metrics_sums_per_deployment() -> None:
     text = "\n".join(
         [
-            '# HELP traefik_router_requests_total How many HTTP requests are processed on a router.',
+            "# HELP traefik_router_requests_total How many HTTP requests are processed on a router.",
             'traefik_router_requests_total{code="200",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file"} 7',
             'traefik_router_requests_total{code="429",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file"} 3',
             'traefik_router_requests_total{code="200",method="POST",protocol="http",router="score@file",service="endpoint@file"} 99',

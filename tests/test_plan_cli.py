@@ -16,7 +16,9 @@ from ml_inference_lb.cli import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ml_inference_lb.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ml_inference_lb.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def write_program(folder: Path, body: str) -> Path:
@@ -43,7 +45,7 @@ def test_plan_tree_shows_parents_and_inputs() -> None:
     assert done.returncode == 0, done.stderr
     assert "+ ml-inference-lb:index:InferenceCluster  iris" in done.stdout
     assert "    + azure-native:machinelearningservices:OnlineEndpoint  iris-endpoint" in done.stdout
-    assert "authMode" in done.stdout and "primary_key: \"[secret]\"" in done.stdout
+    assert "authMode" in done.stdout and 'primary_key: "[secret]"' in done.stdout
 
 
 def test_config_is_passed_to_the_program(tmp_path: Path) -> None:

@@ -57,9 +57,7 @@ def test_workspace_name_rules() -> None:
 
 
 def test_traffic_must_sum_to_100_or_0() -> None:
-    args = cluster_args(
-        tiny_deployment("blue", traffic_percent=90), tiny_deployment("green", traffic_percent=20)
-    )
+    args = cluster_args(tiny_deployment("blue", traffic_percent=90), tiny_deployment("green", traffic_percent=20))
     message = problems_of(args)["deployments[*].traffic_percent"]
     assert "adds up to 110" in message and "blue=90" in message and "100, or 0" in message
     assert build_spec("demo", cluster_args(tiny_deployment("blue"), tiny_deployment("green"))).traffic == {}
@@ -124,7 +122,14 @@ def test_autoscale_needs_both_directions() -> None:
 
 
 def test_schedules() -> None:
-    schedule = {"name": "work", "days": ["Funday"], "start": "25:00", "end": "18:00", "min_instances": 3, "max_instances": 2}
+    schedule = {
+        "name": "work",
+        "days": ["Funday"],
+        "start": "25:00",
+        "end": "18:00",
+        "min_instances": 3,
+        "max_instances": 2,
+    }
     problems = problems_of(cluster_args(pool={"autoscale": {"max_instances": 3, "schedules": [schedule]}}))
     assert "must be one of" in problems["pool.autoscale.schedules[0].days[0]"]
     assert "HH:MM" in problems["pool.autoscale.schedules[0].start"]
@@ -220,7 +225,12 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InferenceClusterArgsError) as caught:
         build_spec("demo", args)
     paths = [p.path for p in caught.value.problems]
-    assert {"resource_group_name", "deployments[0].name", "pool.instance_count", "deployments[*].traffic_percent"} <= set(paths)
+    assert {
+        "resource_group_name",
+        "deployments[0].name",
+        "pool.instance_count",
+        "deployments[*].traffic_percent",
+    } <= set(paths)
     assert "deployments[1].mirror_percent" in paths
     text = str(caught.value)
     assert text.startswith("invalid InferenceCluster args (") and "  - deployments[0].name:" in text

@@ -41,8 +41,18 @@ cluster = InferenceCluster(
         "probes": {"readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3}},
         "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 4},
         "deployments": [
-            {**shared, "name": "blue", "traffic_percent": 90, "environment_variables": {"MODEL_VERSION": "v1", "WORKER_COUNT": "4"}},
-            {**shared, "name": "green", "traffic_percent": 10, "environment_variables": {"MODEL_VERSION": "v2", "WORKER_COUNT": "4"}},
+            {
+                **shared,
+                "name": "blue",
+                "traffic_percent": 90,
+                "environment_variables": {"MODEL_VERSION": "v1", "WORKER_COUNT": "4"},
+            },
+            {
+                **shared,
+                "name": "green",
+                "traffic_percent": 10,
+                "environment_variables": {"MODEL_VERSION": "v2", "WORKER_COUNT": "4"},
+            },
         ],
         "tags": {"app": "iris", "owner": "ml-platform"},
     },

@@ -16,7 +16,9 @@ from sklearn.model_selection import train_test_split
 
 def train(c: float) -> dict:
     data = load_iris()
-    x_train, x_test, y_train, y_test = train_test_split(data.data, data.target, test_size=0.3, random_state=7, stratify=data.target)
+    x_train, x_test, y_train, y_test = train_test_split(
+        data.data, data.target, test_size=0.3, random_state=7, stratify=data.target
+    )
     model = LogisticRegression(C=c, max_iter=1000).fit(x_train, y_train)
     return {
         "features": list(data.feature_names),

@@ -71,8 +71,13 @@ class Client:
         self.key = key
 
     def score(
-        self, payload: Mapping[str, Any] | None = None, *, key: str | None = None, headers: Mapping[str, str] | None = None,
-        path: str = "/score", timeout: float = 10.0,
+        self,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        path: str = "/score",
+        timeout: float = 10.0,
     ) -> Answer:
         body = json.dumps(payload or {"data": [1]}).encode()
         all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -97,8 +102,13 @@ class Client:
 
 
 def run_load(
-    call: Callable[[], Answer], *, threads: int, seconds: float, max_requests: int = 5000,
-    during: Callable[[], None] | None = None, during_at: float = 0.0,
+    call: Callable[[], Answer],
+    *,
+    threads: int,
+    seconds: float,
+    max_requests: int = 5000,
+    during: Callable[[], None] | None = None,
+    during_at: float = 0.0,
 ) -> list[Answer | Exception]:
     """Call ``call`` from ``threads`` threads for ``seconds`` (bounded by ``max_requests``)."""
     results: list[Answer | Exception] = []
@@ -135,4 +145,3 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-

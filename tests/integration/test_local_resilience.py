@@ -18,7 +18,11 @@ pytestmark = pytest.mark.integration
 
 
 def _failures(results: list[Answer | Exception]) -> list[object]:
-    return [r if isinstance(r, Exception) else (r.status, r.body) for r in results if isinstance(r, Exception) or r.status != 200]
+    return [
+        r if isinstance(r, Exception) else (r.status, r.body)
+        for r in results
+        if isinstance(r, Exception) or r.status != 200
+    ]
 
 
 def test_a_replica_killed_under_load_costs_no_request() -> None:
@@ -28,7 +32,10 @@ def test_a_replica_killed_under_load_costs_no_request() -> None:
         victim_pid = local.replica_pids("blue")[0]
         results = run_load(
             lambda: client.score({"data": [1], "sleep": 0.01}),
-            threads=6, seconds=4.0, during=lambda: local.kill_replica("blue", 0), during_at=1.0,
+            threads=6,
+            seconds=4.0,
+            during=lambda: local.kill_replica("blue", 0),
+            during_at=1.0,
         )
         assert len(results) > 50
         assert _failures(results) == []

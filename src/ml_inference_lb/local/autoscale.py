@@ -41,7 +41,12 @@ SUPPORTED_METRICS = frozenset(
         "CpuMemoryUtilizationPercentage",
     }
 )
-_QUANTILES = {"RequestLatency_P50": 0.5, "RequestLatency_P90": 0.9, "RequestLatency_P95": 0.95, "RequestLatency_P99": 0.99}
+_QUANTILES = {
+    "RequestLatency_P50": 0.5,
+    "RequestLatency_P90": 0.9,
+    "RequestLatency_P95": 0.95,
+    "RequestLatency_P99": 0.99,
+}
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,9 @@ class Autoscaler:
     def _holds(self, rule: ScaleRuleSpec, now: float, reader: MetricsReader) -> tuple[bool, float | None]:
         window = self._window_s(rule)
         samples = reader.window(self.spec.name, now, window)
-        endpoint = [reader.window(name, now, window) for name in reader.deployments()] if rule.scope == "endpoint" else []
+        endpoint = (
+            [reader.window(name, now, window) for name in reader.deployments()] if rule.scope == "endpoint" else []
+        )
         value = measure(rule.metric, rule.aggregation, samples, endpoint)
         if value is None:
             return False, None
@@ -129,7 +136,9 @@ class Autoscaler:
         if decrease and current > low:
             results = [self._holds(r, now, reader) for r in decrease]
             if all(holds for holds, _ in results):
-                return self._act(now, decrease[0], max(low, current - max(r.change_count for r in decrease)), results[0][1])
+                return self._act(
+                    now, decrease[0], max(low, current - max(r.change_count for r in decrease)), results[0][1]
+                )
         return None
 
     def _act(self, now: float, rule: ScaleRuleSpec, count: int, value: float | None) -> Decision:

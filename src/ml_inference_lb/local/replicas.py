@@ -55,9 +55,7 @@ SERVER_SETTINGS = frozenset(
 def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
     """The replica's environment: this process's (PATH, Python, GUNICORN_CMD_ARGS...) without the
     inference server's own settings, then the deployment's ``environment_variables``."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_")) and k not in SERVER_SETTINGS
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_")) and k not in SERVER_SETTINGS}
     env.update(spec.env)
     env.setdefault("WORKER_COUNT", "1")
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name

@@ -164,7 +164,9 @@ class Supervisor:
                     )
                     self.on_event(d.failed)
                 else:
-                    self.on_event(f"{d.spec.name}: replica {r.index} exited with code {code} while starting; see {r.process.log_path}")
+                    self.on_event(
+                        f"{d.spec.name}: replica {r.index} exited with code {code} while starting; see {r.process.log_path}"
+                    )
                     d.desired = max(len(d.replicas), 1) if d.desired > len(d.replicas) else d.desired
                 continue
             self.on_event(f"{d.spec.name}: replica {r.index} exited (code {code}); restarting it")
@@ -228,7 +230,10 @@ class Supervisor:
 
     def _cpu_inputs(self) -> dict[str, list[int]]:
         with self.lock:
-            return {n: [r.process.pid for r in d.replicas if r.process.pid and r.state == "ready"] for n, d in self.deployments.items()}
+            return {
+                n: [r.process.pid for r in d.replicas if r.process.pid and r.state == "ready"]
+                for n, d in self.deployments.items()
+            }
 
     def dynamic(self) -> dict[str, Any]:
         with self.lock:

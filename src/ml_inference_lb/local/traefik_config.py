@@ -110,9 +110,7 @@ def _sha_htpasswd(user: str, password: str) -> str:
     return f"{user}:{{SHA}}{digest}"
 
 
-def dynamic_config(
-    plan: ServingPlan, ready: dict[str, list[int]], serving: set[str] | None = None
-) -> dict[str, Any]:
+def dynamic_config(plan: ServingPlan, ready: dict[str, list[int]], serving: set[str] | None = None) -> dict[str, Any]:
     """The routing for the current state.
 
     ``ready`` maps each deployment name to the ports of its replicas that passed their first readiness

@@ -200,7 +200,9 @@ class AzureMocks(pulumi.runtime.Mocks):
         elif token == "azure-native:machinelearningservices:InferenceEndpoint":
             # The preview API documents no URI format; this one only marks where the real value goes.
             properties = dict(state.get("inferenceEndpointProperties") or {})
-            properties["endpointUri"] = f"https://{name}.{state.get('location', MOCK_LOCATION)}.inference.ml.azure.com/score"
+            properties["endpointUri"] = (
+                f"https://{name}.{state.get('location', MOCK_LOCATION)}.inference.ml.azure.com/score"
+            )
             state["inferenceEndpointProperties"] = properties
         elif token == "azure-native:cdn:AFDEndpoint":
             state["hostName"] = (
