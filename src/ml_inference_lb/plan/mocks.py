@@ -96,12 +96,12 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
         "Microsoft.Cdn/profiles/{profileName}/securityPolicies/{securityPolicyName}",
         "securityPolicyName",
     ),
-    "azure-native:network:WebApplicationFirewallPolicy": (
+    "azure-native:frontdoor:Policy": (
         "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/{policyName}",
         "policyName",
     ),
-    "azure-native:network:Profile": ("Microsoft.Network/trafficmanagerprofiles/{profileName}", "profileName"),
-    "azure-native:network:Endpoint": (
+    "azure-native:trafficmanager:Profile": ("Microsoft.Network/trafficmanagerprofiles/{profileName}", "profileName"),
+    "azure-native:trafficmanager:Endpoint": (
         "Microsoft.Network/trafficmanagerprofiles/{profileName}/{endpointType}/{endpointName}",
         "endpointName",
     ),
@@ -208,7 +208,7 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["hostName"] = (
                 f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"
             )
-        elif token == "azure-native:network:Profile":
+        elif token == "azure-native:trafficmanager:Profile":
             dns = state.get("dnsConfig") or {}
             relative = dns.get("relativeName", name) if isinstance(dns, dict) else name
             state["dnsConfig"] = {**(dns if isinstance(dns, dict) else {}), "fqdn": f"{relative}.trafficmanager.net"}
