@@ -7,11 +7,10 @@ No I/O; :mod:`ml_inference_lb.global_lb.local` runs the processes. See that modu
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from ..local.traefik_config import duration, sha_htpasswd
 from .model import GlobalSpec
 
 LOOPBACK = "127.0.0.1"
@@ -89,15 +88,6 @@ def static_config(plan: RouterPlan, dynamic_dir: str) -> dict[str, Any]:
     }
 
 
-def _htpasswd(user: str, password: str) -> str:
-    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()  # htpasswd {SHA} format
-    return f"{user}:{{SHA}}{digest}"
-
-
-def _ms(seconds: float) -> str:
-    return f"{round(seconds * 1000)}ms"
-
-
 def dynamic_config(plan: RouterPlan) -> dict[str, Any]:
     """The router's routing: key check, failover chain of weighted tiers, hops, health checks."""
     auth = f"Header(`Authorization`, `Bearer {plan.key}`)"
@@ -106,13 +96,13 @@ def dynamic_config(plan: RouterPlan) -> dict[str, Any]:
         "path": "/score",
         "status": 401,
         "headers": {PROBE_HEADER: "1"},
-        "interval": _ms(interval),
-        "timeout": _ms(max(0.05, interval * 0.8)),
+        "interval": duration(interval),
+        "timeout": duration(max(0.05, interval * 0.8)),
     }
     routers: dict[str, Any] = {}
     services: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
-        "deny": {"basicAuth": {"users": [_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
+        "deny": {"basicAuth": {"users": [sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
         "retry": {
             "retry": {
                 "attempts": RETRY_ATTEMPTS,

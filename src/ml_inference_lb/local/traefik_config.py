@@ -97,15 +97,17 @@ def static_config(plan: ServingPlan, dynamic_dir: str, log_level: str = "ERROR")
     }
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """A Traefik duration in whole milliseconds."""
     return f"{round(seconds * 1000)}ms"
 
 
 def _health_check(probe: ProbeSpec) -> dict[str, Any]:
-    return {"path": "/", "interval": _duration(probe.period_s), "timeout": _duration(probe.timeout_s)}
+    return {"path": "/", "interval": duration(probe.period_s), "timeout": duration(probe.timeout_s)}
 
 
-def _sha_htpasswd(user: str, password: str) -> str:
+def sha_htpasswd(user: str, password: str) -> str:
+    """An htpasswd line in the {SHA} format Traefik's basicAuth accepts."""
     digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()  # htpasswd {SHA} format
     return f"{user}:{{SHA}}{digest}"
 
@@ -126,7 +128,7 @@ def dynamic_config(plan: ServingPlan, ready: dict[str, list[int]], serving: set[
     routers: dict[str, Any] = {}
     services: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
-        "deny": {"basicAuth": {"users": [_sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
+        "deny": {"basicAuth": {"users": [sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
     }
     transports: dict[str, Any] = {}
 
