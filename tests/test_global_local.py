@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import psutil
@@ -145,6 +146,34 @@ def region_of(answer: dict[str, Any], pids: dict[str, set[int]]) -> str:
     return next(loc for loc, tree in pids.items() if int(answer["pid"]) in tree)
 
 
+def score_under_load(
+    port: int, key: str, *, clients: int, seconds: float, after_s: float, action: Callable[[], None]
+) -> list[tuple[int, dict[str, Any]] | Exception]:
+    """Score from ``clients`` threads for ``seconds``; run ``action`` ``after_s`` into the load.
+    A connection error counts as a failed request."""
+    results: list[tuple[int, dict[str, Any]] | Exception] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            try:
+                answer: tuple[int, dict[str, Any]] | Exception = score(port, key)
+            except Exception as error:
+                answer = error
+            with lock:
+                results.append(answer)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(after_s)
+    action()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
 @pytest.mark.integration
 def test_stopping_a_whole_region_under_load_fails_no_request() -> None:
     lb = {"kind": "traffic_manager", "routing": "priority", "probe": {"interval_seconds": 10, "timeout_seconds": 5}}
@@ -156,26 +185,9 @@ def test_stopping_a_whole_region_under_load_fails_no_request() -> None:
         before = Counter(region_of(score(port, service.key)[1], groups) for _ in range(20))
         assert before == Counter({"westeurope": 20})
 
-        results: list[tuple[int, dict[str, Any]] | Exception] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + 5.0
-
-        def worker() -> None:
-            while time.monotonic() < deadline:
-                try:
-                    answer: tuple[int, dict[str, Any]] | Exception = score(port, service.key)
-                except Exception as error:  # a connection error is a failed request
-                    answer = error
-                with lock:
-                    results.append(answer)
-
-        threads = [threading.Thread(target=worker) for _ in range(6)]
-        for t in threads:
-            t.start()
-        time.sleep(1.5)
-        service.stop_region("westeurope")
-        for t in threads:
-            t.join(timeout=60)
+        results = score_under_load(
+            port, service.key, clients=6, seconds=5.0, after_s=1.5, action=lambda: service.stop_region("westeurope")
+        )
 
         failures = [r for r in results if isinstance(r, Exception) or r[0] != 200]
         assert len(results) > 100
@@ -197,26 +209,9 @@ def test_active_active_regions_split_by_weight_and_survive_one_region_stopping()
         split = Counter(region_of(score(port, service.key)[1], groups) for _ in range(80))
         assert split == Counter({"westeurope": 60, "eastus": 20}), split  # weighted round robin, 3:1
 
-        results: list[tuple[int, dict[str, Any]] | Exception] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + 4.0
-
-        def worker() -> None:
-            while time.monotonic() < deadline:
-                try:
-                    answer: tuple[int, dict[str, Any]] | Exception = score(port, service.key)
-                except Exception as error:  # a connection error is a failed request
-                    answer = error
-                with lock:
-                    results.append(answer)
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        time.sleep(1.0)
-        service.stop_region("eastus")
-        for t in threads:
-            t.join(timeout=60)
+        results = score_under_load(
+            port, service.key, clients=4, seconds=4.0, after_s=1.0, action=lambda: service.stop_region("eastus")
+        )
         assert len(results) > 50
         assert [r for r in results if isinstance(r, Exception) or r[0] != 200] == []
         service.wait_for_regions({"eastus": "DOWN", "westeurope": "UP"}, timeout_s=5)
