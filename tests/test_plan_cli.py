@@ -14,6 +14,28 @@ from conftest import EXAMPLES, TINY
 
 from ml_inference_lb.cli import main
 
+PLAN_RESOURCE_KEYS = {
+    "type",
+    "name",
+    "parent",
+    "inputs",
+    "urn",
+    "parentUrn",
+    "custom",
+    "dependsOn",
+    "propertyDependencies",
+    "ignoreChanges",
+    "deletedWith",
+    "protect",
+    "replaceOnChanges",
+    "aliases",
+    "additionalSecretOutputs",
+    "retainOnDelete",
+    "deleteBeforeReplace",
+    "provider",
+    "secretPaths",
+}
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -31,9 +53,10 @@ def test_plan_quickstart_json_is_one_object_with_resources_and_outputs() -> None
     done = run_cli("plan", os.path.join(EXAMPLES, "quickstart"), "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert set(document) == {"resources", "outputs"}
+    assert set(document) == {"schema", "project", "stack", "resources", "outputs"}
+    assert document["schema"] == "ml-inference-lb/plan/v1"
     for resource in document["resources"]:
-        assert set(resource) == {"type", "name", "parent", "inputs"}
+        assert set(resource) == PLAN_RESOURCE_KEYS
     types = [r["type"] for r in document["resources"]]
     assert types.count("azure-native:machinelearningservices:OnlineDeployment") == 2
     assert document["outputs"]["primary_key"] == "[secret]"

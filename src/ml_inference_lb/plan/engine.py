@@ -48,10 +48,21 @@ class RegisteredResource:
     inputs: dict[str, Any]
     """Wire-format inputs (camelCase), secrets replaced by ``"[secret]"``."""
     dependencies: tuple[str, ...] = ()
+    """URNs this resource waits for: explicit ``depends_on`` and every resource its inputs come from
+    (Pulumi's ``dependencies``, which already holds the property dependencies below)."""
     deleted_with: str | None = None
     ignore_changes: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     secret_paths: tuple[str, ...] = field(default=())
+    property_dependencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per input (wire name): the URNs its value comes from."""
+    protect: bool = False
+    replace_on_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    provider: str | None = None
+    """Explicit provider reference (``urn::id``), None for the default provider."""
 
     @property
     def parent_name(self) -> str | None:
@@ -132,6 +143,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     ignore_changes=tuple(request.ignoreChanges),
                     aliases=tuple(_alias_text(a) for a in request.aliases),
                     secret_paths=tuple(secret_paths),
+                    property_dependencies=tuple(
+                        (key, tuple(deps.urns)) for key, deps in sorted(request.propertyDependencies.items())
+                    ),
+                    protect=bool(request.protect),
+                    replace_on_changes=tuple(request.replaceOnChanges),
+                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    provider=request.provider or None,
                 )
             )
         return response

@@ -7,14 +7,43 @@ from typing import Any
 
 from .engine import PlanResult, RegisteredResource
 
+PLAN_SCHEMA = "ml-inference-lb/plan/v1"
+"""Version of the ``plan --json`` document (docs/plan-format.md); bumped on any incompatible change."""
+
 
 def plan_document(result: PlanResult) -> dict[str, Any]:
-    """``{"resources": [{"type", "name", "parent", "inputs"}, ...], "outputs": {...}}``; secrets are ``"[secret]"``."""
+    """The ``plan --json`` document (schema in docs/plan-format.md); secrets are ``"[secret]"``."""
     return {
-        "resources": [
-            {"type": r.type, "name": r.name, "parent": r.parent_name, "inputs": r.inputs} for r in result.resources
-        ],
+        "schema": PLAN_SCHEMA,
+        "project": result.project,
+        "stack": result.stack,
+        "resources": [resource_entry(r) for r in result.resources],
         "outputs": result.outputs,
+    }
+
+
+def resource_entry(r: RegisteredResource) -> dict[str, Any]:
+    """One resource: what it is, its inputs, and the options that decide what Pulumi does with it."""
+    return {
+        "type": r.type,
+        "name": r.name,
+        "parent": r.parent_name,
+        "inputs": r.inputs,
+        "urn": r.urn,
+        "parentUrn": r.parent,
+        "custom": r.custom,
+        "dependsOn": sorted(set(r.dependencies)),
+        "propertyDependencies": {key: sorted(set(urns)) for key, urns in r.property_dependencies if urns},
+        "ignoreChanges": list(r.ignore_changes),
+        "deletedWith": r.deleted_with,
+        "protect": r.protect,
+        "replaceOnChanges": list(r.replace_on_changes),
+        "aliases": list(r.aliases),
+        "additionalSecretOutputs": list(r.additional_secret_outputs),
+        "retainOnDelete": r.retain_on_delete,
+        "deleteBeforeReplace": r.delete_before_replace,
+        "provider": r.provider,
+        "secretPaths": list(r.secret_paths),
     }
 
 
