@@ -81,8 +81,48 @@ def test_endpoint_has_identity_auth_and_no_traffic(blue_green: PlanResult) -> No
     endpoint = one(blue_green, ENDPOINT)
     assert endpoint.inputs["identity"] == {"type": "SystemAssigned"}
     assert endpoint.inputs["properties"] == {"authMode": "Key", "publicNetworkAccess": "Enabled"}
-    assert "properties.traffic" in endpoint.ignore_changes
+    assert "properties" in endpoint.ignore_changes
     assert endpoint.inputs["endpointName"].startswith("demo-")
+
+
+ENDPOINT_ID_INPUTS = {"endpointName", "workspaceName", "resourceGroupName"}
+
+
+def test_the_endpoint_resource_never_updates_so_no_put_can_drop_traffic(blue_green: PlanResult) -> None:
+    """After creation every endpoint input is owned by the traffic step (ignored here) or replaces the
+    endpoint: Pulumi never sends the endpoint a PUT, which would carry no ``traffic``."""
+    endpoint = one(blue_green, ENDPOINT)
+    owned = set(endpoint.ignore_changes) | set(endpoint.replace_on_changes)
+    assert "location" in endpoint.replace_on_changes
+    for key in set(endpoint.inputs) - ENDPOINT_ID_INPUTS:
+        assert key in owned, f"a change of endpoint input {key!r} would PUT the endpoint without traffic"
+
+
+def test_the_traffic_step_sends_everything_the_endpoint_resource_ignores(blue_green: PlanResult) -> None:
+    """A tag, description, auth or access change is one PUT by the traffic step, with the live traffic."""
+    endpoint = one(blue_green, ENDPOINT).inputs
+    (body,) = one(blue_green, TRAFFIC).inputs["properties"]["template"]["resources"]
+    assert body["identity"] == endpoint["identity"] and body["kind"] == endpoint["kind"]
+    assert body["tags"] == endpoint["tags"] == {"team": "ml"}
+    assert body["location"] == endpoint["location"]
+    properties = {k: v for k, v in body["properties"].items() if k not in ("traffic", "mirrorTraffic")}
+    assert properties == endpoint["properties"]
+    assert body["properties"]["traffic"] == {"blue": 90, "green": 10}
+
+
+def test_a_tag_or_description_edit_changes_the_traffic_step_not_the_endpoint() -> None:
+    def planned(tags: dict[str, str], description: str) -> PlanResult:
+        args = cluster_args(tiny_deployment("blue", traffic_percent=100), tags=tags)
+        args["endpoint"] = {"description": description}
+        return plan_cluster(args)
+
+    before, after = planned({"team": "ml"}, "v1"), planned({"team": "ai"}, "v2")
+    endpoint_before, endpoint_after = one(before, ENDPOINT), one(after, ENDPOINT)
+    changed = {k for k in endpoint_after.inputs if endpoint_after.inputs[k] != endpoint_before.inputs.get(k)}
+    assert changed and changed <= set(endpoint_after.ignore_changes)  # Pulumi sends no endpoint PUT
+    (body,) = one(after, TRAFFIC).inputs["properties"]["template"]["resources"]
+    assert body["tags"] == {"team": "ai"} and body["properties"]["description"] == "v2"
+    assert body["properties"]["traffic"] == {"blue": 100}
 
 
 def test_deployments_carry_probes_requests_and_sku(blue_green: PlanResult) -> None:

@@ -15,6 +15,12 @@ from .roles import grant_workspace_access
 from .workspace import WorkspaceRefs
 
 
+TRAFFIC_STEP_OWNS = ("properties", "tags", "identity", "kind", "sku")
+"""Endpoint inputs that, after creation, only the traffic step's template sets (with the live traffic).
+The endpoint's other inputs (its name, workspace and resource group) are its ARM id: changing one
+replaces it; so does ``location``."""
+
+
 @dataclass(frozen=True)
 class EndpointRefs:
     resource: azure_native.machinelearningservices.OnlineEndpoint
@@ -23,8 +29,8 @@ class EndpointRefs:
 
 
 def endpoint_body(spec: ClusterSpec) -> dict[str, Any]:
-    """The endpoint's ``properties`` without traffic: shared by the endpoint resource and the traffic step,
-    so the two can never disagree."""
+    """The endpoint's ``properties`` without traffic: the endpoint resource is created with it, and the
+    traffic step sends it (plus ``traffic`` and ``mirrorTraffic``) on every change, so the two never disagree."""
     body: dict[str, Any] = {
         "auth_mode": spec.endpoint.auth_mode,
         "public_network_access": spec.endpoint.public_network_access,
@@ -68,8 +74,11 @@ def build_endpoint(spec: ClusterSpec, workspace: WorkspaceRefs, parent: pulumi.R
         opts=pulumi.ResourceOptions(
             parent=parent,
             depends_on=list(workspace.resources),
-            # Traffic is owned by the traffic step (see docs/traffic.md), never by this resource.
-            ignore_changes=["properties.traffic", "properties.mirrorTraffic"],
+            # Create-only: after creation the traffic step is the only thing that PUTs the endpoint
+            # (docs/traffic.md). Any PUT from this resource would carry no traffic and set every
+            # deployment to 0 %; so Pulumi never updates it, and what cannot be updated replaces it.
+            ignore_changes=list(TRAFFIC_STEP_OWNS),
+            replace_on_changes=["location"],
         ),
         **extra,
     )
