@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import cluster_args, plan_cluster, tiny_deployment
 
+from ml_inference_lb.azure.roles import endpoint_needs_role_assignments
 from ml_inference_lb.plan import PlanResult, RegisteredResource
 from ml_inference_lb.plan.render import render_json
 
@@ -308,22 +309,24 @@ def test_bring_your_own_workspace_creates_no_workspace() -> None:
     assert "azure-native:storage:StorageAccount" not in types
     endpoint = one(result, ENDPOINT).inputs
     assert endpoint["workspaceName"] == "shared-ws" and endpoint["resourceGroupName"] == "rg-shared"
-    assert [r.name for r in of_type(result, "azure-native:authorization:RoleAssignment")] == [
-        "demo-endpoint-blob-reader"
-    ]
+    assert of_type(result, "azure-native:authorization:RoleAssignment") == []  # Azure assigns them itself
     blob = of_type(result, "azure-native:storage:Blob")[0].inputs
     assert blob["containerName"].startswith("azureml-blobstore-")
     assert one(result, "azure-native:monitor:DiagnosticSetting").inputs["workspaceId"].endswith("/workspaces/la")
 
 
-def test_role_assignments_for_the_endpoint_identity(blue_green: PlanResult) -> None:
-    assignments = {r.name: r.inputs for r in of_type(blue_green, "azure-native:authorization:RoleAssignment")}
-    assert assignments["demo-endpoint-acr-pull"]["roleDefinitionId"].endswith("7f951dda-4ed3-4680-a7ca-43fe172d538d")
-    assert assignments["demo-endpoint-blob-reader"]["roleDefinitionId"].endswith("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
-    for inputs in assignments.values():
-        assert inputs["principalType"] == "ServicePrincipal" and inputs["principalId"]
-    for d in of_type(blue_green, DEPLOYMENT):
-        assert {named(blue_green, n).urn for n in assignments} <= set(d.dependencies)
+def test_no_role_assignment_azure_makes_itself_for_the_system_assigned_endpoint_identity(
+    blue_green: PlanResult,
+) -> None:
+    """Azure assigns AcrPull, Storage Blob Data Reader and Metrics Writer to a system-assigned endpoint
+    identity; a second assignment of the same principal/role/scope fails with 409 RoleAssignmentExists."""
+    assert one(blue_green, ENDPOINT).inputs["identity"] == {"type": "SystemAssigned"}
+    assert of_type(blue_green, "azure-native:authorization:RoleAssignment") == []
+
+
+def test_identities_azure_does_not_cover_get_their_role_assignments() -> None:
+    assert not endpoint_needs_role_assignments("SystemAssigned")
+    assert endpoint_needs_role_assignments("UserAssigned")
 
 
 def test_diagnostics_send_endpoint_logs_to_log_analytics(blue_green: PlanResult) -> None:

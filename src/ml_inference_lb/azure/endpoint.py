@@ -11,9 +11,11 @@ import pulumi_random as random
 
 from ..spec import ClusterSpec
 from . import naming
-from .roles import grant_workspace_access
+from .roles import endpoint_needs_role_assignments, grant_workspace_access
 from .workspace import WorkspaceRefs
 
+ENDPOINT_IDENTITY = "SystemAssigned"
+"""The endpoint's identity type: Azure then assigns its AcrPull, Storage Blob Data Reader and Metrics Writer roles."""
 
 TRAFFIC_STEP_OWNS = ("properties", "tags", "identity", "kind", "sku")
 """Endpoint inputs that, after creation, only the traffic step's template sets (with the live traffic).
@@ -67,7 +69,7 @@ def build_endpoint(spec: ClusterSpec, workspace: WorkspaceRefs, parent: pulumi.R
         endpoint_name=endpoint_name(spec, parent),
         workspace_name=workspace.name,
         resource_group_name=workspace.resource_group_name,
-        identity={"type": "SystemAssigned"},
+        identity={"type": ENDPOINT_IDENTITY},
         kind="Managed",
         properties=endpoint_body(spec),
         tags=dict(spec.tags),
@@ -95,7 +97,10 @@ def _role_assignments(
     endpoint: azure_native.machinelearningservices.OnlineEndpoint,
     parent: pulumi.Resource,
 ) -> tuple[pulumi.Resource, ...]:
-    """What the endpoint's system-assigned identity needs to start its deployments."""
+    """What the endpoint's identity needs to start its deployments, when Azure does not assign it itself
+    (none for the system-assigned identity: Azure's automatic assignments would make ours fail with 409)."""
+    if not endpoint_needs_role_assignments(ENDPOINT_IDENTITY):
+        return ()
     return grant_workspace_access(
         spec.name,
         workspace,

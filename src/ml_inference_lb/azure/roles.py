@@ -1,5 +1,14 @@
 """Role assignments that let a serving identity (an endpoint's or a pool's) start its containers:
-read models and code from the workspace's storage, pull images from its registry."""
+read models and code from the workspace's storage, pull images from its registry.
+
+Who assigns what (docs/permissions.md): for a **system-assigned** online-endpoint identity Azure ML
+assigns AcrPull on the workspace registry, Storage Blob Data Reader on the workspace storage and AzureML
+Metrics Writer itself (azure-ai-docs ``articles/machine-learning/concept-endpoints-online-auth.md``,
+"Automatic role assignment for endpoint identity"), so the library creates none of them: ARM answers a
+second assignment of the same principal, role and scope under another name with 409
+``RoleAssignmentExists``. For a user-assigned identity ("There's no automatic role assignment", same
+page) and for the inference pool's identity (no automatic assignment documented) the library assigns them.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,16 @@ from .workspace import WorkspaceRefs
 # Built-in role definition ids (Azure RBAC built-in roles).
 ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 STORAGE_BLOB_DATA_READER_ROLE = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+
+
+AZURE_ASSIGNS_ITSELF = {"SystemAssigned": ("AcrPull", "Storage Blob Data Reader", "AzureML Metrics Writer")}
+"""Online-endpoint identity type → the roles Azure ML assigns to it on its own (see the module docstring)."""
+
+
+def endpoint_needs_role_assignments(identity_type: str) -> bool:
+    """Whether the library must grant an online endpoint's identity access to the workspace's storage and
+    registry: only when Azure does not (any identity but a system-assigned one)."""
+    return identity_type not in AZURE_ASSIGNS_ITSELF
 
 
 def grant_workspace_access(

@@ -22,7 +22,7 @@ import pulumi_azure_native as azure_native
 
 from ..spec import ClusterSpec
 from . import naming
-from .endpoint import EndpointRefs, endpoint_body
+from .endpoint import ENDPOINT_IDENTITY, EndpointRefs, endpoint_body
 from .workspace import WorkspaceRefs
 
 ONLINE_ENDPOINT_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
@@ -44,7 +44,7 @@ def traffic_template(spec: ClusterSpec, workspace_name: str, endpoint_name: str,
         "name": f"{workspace_name}/{endpoint_name}",
         "location": location,
         "kind": "Managed",
-        "identity": {"type": "SystemAssigned"},
+        "identity": {"type": ENDPOINT_IDENTITY},
         "properties": properties,
     }
     if spec.tags:
