@@ -128,7 +128,7 @@ def test_a_tag_or_description_edit_changes_the_traffic_step_not_the_endpoint() -
 
 def test_deployments_carry_probes_requests_and_sku(blue_green: PlanResult) -> None:
     blue = named(blue_green, "demo-blue").inputs
-    assert blue["sku"] == {"name": "Default", "capacity": 2}
+    assert blue["sku"] == {"name": "Default", "capacity": 6}  # autoscale max_instances
     properties = blue["properties"]
     assert properties["endpointComputeType"] == "Managed"
     assert properties["livenessProbe"] == {
@@ -174,9 +174,14 @@ def test_traffic_step_puts_the_endpoint_with_traffic_and_mirror(blue_green: Plan
     assert traffic["deploymentName"] == f"mlilb-traffic-{endpoint['endpointName']}"
 
 
-def test_autoscale_owns_the_instance_count(blue_green: PlanResult) -> None:
+def test_an_autoscaled_deployment_is_put_at_its_ceiling_so_a_rollout_never_scales_it_down(
+    blue_green: PlanResult,
+) -> None:
+    """Every deployment PUT is a full body; with ignore_changes Pulumi would send the capacity from state
+    (the count at the last update), not the live one. The autoscale ceiling is never below the live count."""
     for d in of_type(blue_green, DEPLOYMENT):
-        assert "sku.capacity" in d.ignore_changes
+        assert d.inputs["sku"]["capacity"] == 6  # max_instances
+        assert "sku.capacity" not in d.ignore_changes
     settings = of_type(blue_green, AUTOSCALE)
     assert len(settings) == 3
     blue = named(blue_green, "demo-blue-autoscale").inputs
@@ -184,7 +189,7 @@ def test_autoscale_owns_the_instance_count(blue_green: PlanResult) -> None:
         "/onlineEndpoints/" + one(blue_green, ENDPOINT).inputs["endpointName"] + "/deployments/blue"
     )
     (profile,) = blue["profiles"]
-    assert profile["capacity"] == {"minimum": "2", "maximum": "6", "default": "2"}
+    assert profile["capacity"] == {"minimum": "2", "maximum": "6", "default": "2"}  # default_instances kept
     directions = [(r["metricTrigger"]["metricName"], r["scaleAction"]["direction"]) for r in profile["rules"]]
     assert directions == [("CpuUtilizationPercentage", "Increase"), ("CpuUtilizationPercentage", "Decrease")]
 
@@ -227,6 +232,8 @@ def test_endpoint_metric_rules_and_schedules() -> None:
     assert trigger["timeWindow"] == "PT10M"
     work = profiles[1]
     assert work["capacity"] == {"minimum": "3", "maximum": "8", "default": "3"}
+    # The business-hours profile may run 8 instances: every PUT sends the highest ceiling of all profiles.
+    assert one(result, DEPLOYMENT).inputs["sku"]["capacity"] == 8
     assert work["recurrence"]["schedule"] == {
         "days": ["Monday", "Friday"],
         "hours": [8],

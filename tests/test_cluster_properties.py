@@ -31,6 +31,11 @@ def test_valid_args_build_a_valid_graph(args: dict[str, Any]) -> None:
     for d in deployments:
         capacity = d.inputs["sku"]["capacity"]
         assert 1 <= capacity <= 50
+        autoscale = spec.deployment(d.inputs["deploymentName"]).autoscale
+        if autoscale is not None:  # never below any count autoscale may have reached
+            assert capacity >= autoscale.max_instances
+            assert all(capacity >= s.max_instances for s in autoscale.schedules)
+            assert "sku.capacity" not in d.ignore_changes
         probe = d.inputs["properties"]["livenessProbe"]
         assert re.fullmatch(r"PT\d+S", probe["period"]) and probe["successThreshold"] == 1
 

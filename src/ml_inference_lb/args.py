@@ -196,16 +196,18 @@ class ScheduleArgs(TypedDict):
 
 
 class AutoscaleArgs(TypedDict, total=False):
-    """Azure Monitor autoscale on a deployment. When set, the instance count belongs to autoscale: a later
-    ``pulumi up`` does not reset it."""
+    """Azure Monitor autoscale on a deployment. When set, every PUT of the deployment (its creation and each
+    rollout) sends ``sku.capacity`` = the highest ``max_instances`` of any profile, never lower than the live
+    count; autoscale's scale-in rules then bring it down. Cost: creation and each rollout briefly run at that
+    ceiling, and quota must hold it (docs/autoscale.md)."""
 
     min_instances: int
     """Lowest instance count, at least 1. Default 1. Azure recommends 3 for high availability."""
     max_instances: int
-    """Highest instance count, at most 50 per managed deployment. Required.
-    Azure reserves 20% extra quota for upgrades."""
+    """Highest instance count, at most 50 per managed deployment. Required. The deployment is created, and
+    each rollout starts, at this count (or a schedule's higher one). Azure reserves 20% extra quota for upgrades."""
     default_instances: int
-    """Count used when the metrics cannot be read, and the count the deployment is created with.
+    """The default profile's count: what Azure Monitor runs when it cannot read the metrics.
     Default: the pool's ``instance_count`` clamped to the bounds."""
     rules: Sequence[ScaleRuleArgs]
     """Default: CPU above 70% adds one instance, below 30% removes one."""

@@ -51,6 +51,21 @@ def deployment_properties(deployment: DeploymentSpec, assets: DeploymentAssets) 
     )
 
 
+def sku_capacity(deployment: DeploymentSpec) -> int:
+    """The ``sku.capacity`` every PUT of the deployment sends.
+
+    Without autoscale: ``instance_count``. With autoscale: the highest count any autoscale profile allows.
+    Every update of a deployment is a full PUT, and Pulumi cannot send the live count: with
+    ``ignore_changes`` it sends the value from its state (Pulumi docs, "Resource option: ignoreChanges"),
+    so a rollout under peak load would scale the deployment back down. Autoscale never runs above its
+    ceiling, so the ceiling is never lower than the live count; its scale-in rules then bring the count
+    down. The cost: creation and each rollout briefly run at the ceiling (docs/autoscale.md).
+    """
+    if deployment.autoscale is None:
+        return deployment.instance_count
+    return deployment.autoscale.ceiling
+
+
 def build_deployment(
     spec: ClusterSpec,
     deployment: DeploymentSpec,
@@ -59,8 +74,6 @@ def build_deployment(
     endpoint: EndpointRefs,
     parent: pulumi.Resource,
 ) -> azure_native.machinelearningservices.OnlineDeployment:
-    # With autoscale, Azure Monitor owns the instance count: a later `pulumi up` must not reset it.
-    ignore = ["sku.capacity"] if deployment.autoscale is not None else []
     return azure_native.machinelearningservices.OnlineDeployment(
         naming.per_deployment(spec.name, deployment.name),
         deployment_name=deployment.name,
@@ -69,7 +82,7 @@ def build_deployment(
         resource_group_name=workspace.resource_group_name,
         location=endpoint.resource.location,
         kind="Managed",
-        sku={"name": "Default", "capacity": deployment.instance_count},
+        sku={"name": "Default", "capacity": sku_capacity(deployment)},
         properties=deployment_properties(deployment, assets),
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(
@@ -78,6 +91,5 @@ def build_deployment(
             # Deleting the endpoint deletes its deployments; on `pulumi destroy` Pulumi skips them
             # instead of deleting a deployment that still takes live traffic (which Azure refuses).
             deleted_with=endpoint.resource,
-            ignore_changes=ignore,
         ),
     )

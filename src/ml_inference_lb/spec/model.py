@@ -76,6 +76,12 @@ class AutoscaleSpec:
     rules: tuple[ScaleRuleSpec, ...]
     schedules: tuple[ScheduleSpec, ...]
 
+    @property
+    def ceiling(self) -> int:
+        """The most instances any profile allows: autoscale never runs the deployment above it, so a
+        deployment PUT with this ``sku.capacity`` never lowers the live count (docs/autoscale.md)."""
+        return max([self.max_instances, *(s.max_instances for s in self.schedules)])
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -110,7 +116,8 @@ class DeploymentSpec:
     environment: EnvironmentSpec
     instance_type: str
     instance_count: int
-    """The count the deployment is created with (autoscale's default when autoscale is on)."""
+    """The fixed count without autoscale (autoscale's default profile count when autoscale is on; the
+    Azure target then sends ``autoscale.ceiling`` as ``sku.capacity``)."""
     autoscale: AutoscaleSpec | None
     probes: ProbesSpec
     request: RequestSpec
