@@ -348,3 +348,14 @@ def test_front_door_needs_a_credential_every_region_accepts() -> None:
     # One region, or Traffic Manager (clients call the resolved region with its own key): keys are fine.
     build_global_spec("svc", service(region("westeurope", cluster=cluster(endpoint={"auth_mode": "key"}))))
     build_global_spec("svc", {**keyed, "load_balancer": {"kind": "traffic_manager"}})
+
+
+@pytest.mark.parametrize("kind", ["front_door", "traffic_manager"])
+def test_a_region_behind_the_global_load_balancer_must_be_publicly_reachable(kind: str) -> None:
+    private = cluster(endpoint={"auth_mode": "aad_token", "public_network_access": "disabled"})
+    found = problems_of(service(region("westeurope", cluster=private), region("eastus"), load_balancer={"kind": kind}))
+    message = found["regions[0].cluster.endpoint.public_network_access"]
+    assert "private endpoint" in message and "'enabled'" in message
+    assert "regions[1].cluster.endpoint.public_network_access" not in found
+    public = cluster(endpoint={"auth_mode": "aad_token", "public_network_access": "enabled"})
+    build_global_spec("svc", service(region("westeurope", cluster=public), load_balancer={"kind": kind}))

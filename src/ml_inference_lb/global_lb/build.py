@@ -168,6 +168,14 @@ def _region(
         merged["tags"] = cluster_tags  # let the cluster report it with its path
     cluster_name = f"{service}-{location or f'region{position}'}"
     spec = _cluster_spec(problems, cluster_path, cluster_name, merged, base_dir)
+    if spec is not None and spec.endpoint.public_network_access == "Disabled":
+        problems.add(
+            join(cluster_path, "endpoint.public_network_access"),
+            f"'disabled' makes the endpoint reachable only through the workspace's private endpoint, and "
+            f"{'Front Door' if kind == 'front_door' else 'Traffic Manager'} reaches each region on its public "
+            "host name (docs/global-load-balancing.md): set it to 'enabled', or serve this region without "
+            "the global load balancer",
+        )
     if spec is None or not location or not rules.LOCATION_RE.match(location):
         return None
     return RegionSpec(
