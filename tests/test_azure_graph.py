@@ -62,7 +62,8 @@ def test_new_workspace_is_secure_by_default(blue_green: PlanResult) -> None:
     assert vault["enableRbacAuthorization"] is True and vault["enablePurgeProtection"] is True
     assert one(blue_green, "azure-native:containerregistry:Registry").inputs["adminUserEnabled"] is False
     insights = one(blue_green, "azure-native:applicationinsights:Component").inputs
-    assert insights["workspaceResourceId"].endswith("/workspaces/demo-ws-logs")
+    workspace_name = one(blue_green, "azure-native:machinelearningservices:Workspace").inputs["workspaceName"]
+    assert insights["workspaceResourceId"].endswith(f"/workspaces/{workspace_name}-logs")
     workspace = one(blue_green, "azure-native:machinelearningservices:Workspace").inputs
     assert workspace["identity"] == {"type": "SystemAssigned"}
     assert workspace["managedNetwork"] == {"isolationMode": "AllowInternetOutbound"}
@@ -164,14 +165,15 @@ def test_traffic_step_puts_the_endpoint_with_traffic_and_mirror(blue_green: Plan
     endpoint = one(blue_green, ENDPOINT).inputs
     assert resource["type"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
     assert resource["apiVersion"] == "2025-12-01"
-    assert resource["name"] == f"demo-ws/{endpoint['endpointName']}"
+    workspace_name = one(blue_green, "azure-native:machinelearningservices:Workspace").inputs["workspaceName"]
+    assert resource["name"] == f"{workspace_name}/{endpoint['endpointName']}"
     assert resource["properties"]["traffic"] == {"blue": 90, "green": 10}
     assert resource["properties"]["mirrorTraffic"] == {"shadow": 20}
     # The template repeats the endpoint's own body, so an endpoint PUT always re-applies traffic.
     for key, value in endpoint["properties"].items():
         assert resource["properties"][key] == value
     assert resource["tags"] == endpoint["tags"] and resource["identity"] == endpoint["identity"]
-    assert traffic["deploymentName"] == f"mlilb-traffic-{endpoint['endpointName']}"
+    assert traffic["deploymentName"].startswith(f"mlilb-traffic-{endpoint['endpointName']}-")
 
 
 def test_an_autoscaled_deployment_is_put_at_its_ceiling_so_a_rollout_never_scales_it_down(
@@ -403,7 +405,9 @@ def test_two_clusters_in_one_stack_do_not_collide() -> None:
 
 def test_derived_names_fit_each_azure_resource_rule() -> None:
     result = plan_cluster(cluster_args(workspace={"name": "9_team_models"}))
-    assert one(result, "azure-native:operationalinsights:Workspace").inputs["workspaceName"] == "9-team-models-logs"
+    # "_" is not allowed in a Log Analytics name: cleaned, and a hash of the source keeps it unique.
+    logs = one(result, "azure-native:operationalinsights:Workspace").inputs["workspaceName"]
+    assert logs.startswith("9-team-models-") and logs.endswith("-logs") and "_" not in logs
     vault = one(result, "azure-native:keyvault:Vault").inputs["vaultName"]
     assert vault[0].isalpha() and len(vault) <= 24
     registry = one(result, "azure-native:containerregistry:Registry").inputs["registryName"]

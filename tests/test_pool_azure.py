@@ -91,7 +91,7 @@ def test_no_managed_online_resources(pool_plan: PlanResult) -> None:
 def test_pool_mapping(pool_plan: PlanResult) -> None:
     (pool,) = of_type(pool_plan, POOL)
     assert pool.inputs["inferencePoolName"] == "demo-pool"
-    assert pool.inputs["workspaceName"] == "demo-ws"
+    assert pool.inputs["workspaceName"].startswith("demo-ws-")
     assert pool.inputs["location"] == "northeurope"
     assert pool.inputs["identity"] == {"type": "SystemAssigned"}
     assert pool.inputs["tags"] == {"team": "ml"}

@@ -59,7 +59,12 @@ class WorkspaceArgs(TypedDict, total=False):
 
     name: str
     """Workspace name, 3-33 characters, letters, digits, ``-`` and ``_``, starting with a letter or digit.
-    Default: ``<cluster name>-ws``."""
+    Default: ``<cluster name>-ws-<8 random characters>`` (the cluster part cut to fit, with a hash when cut),
+    drawn once per stack by ``pulumi-random``. **Warning** for an explicit name: Azure ML soft-deletes a
+    deleted workspace and refuses its name for the retention period (14 days by default), so
+    ``pulumi destroy`` then ``pulumi up`` with the same name fails until the soft-deleted workspace is
+    purged (``az ml workspace delete --permanently-delete``) or recovered; pulumi-azure-native cannot purge
+    on delete. Log Analytics and Application Insights names derive from it."""
     public_network_access: PublicNetworkAccess
     """Whether the workspace (and its data plane) is reachable from public networks. Default ``"enabled"``."""
     isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]

@@ -17,7 +17,7 @@ import pulumi_azure_native as azure_native
 
 from ..spec import AutoscaleSpec, ClusterSpec, DeploymentSpec, ScaleRuleSpec, ScheduleSpec
 from ..spec.rules import PER_DEPLOYMENT_DIMENSION_METRICS
-from . import durations, naming
+from . import azure_names, durations, naming
 from .endpoint import EndpointRefs
 from .workspace import WorkspaceRefs
 
@@ -107,7 +107,9 @@ def build_autoscale(
         return None
     return azure_native.monitor.AutoscaleSetting(
         naming.per_deployment(spec.name, deployment.name, naming.AUTOSCALE),
-        autoscale_setting_name=endpoint.name.apply(lambda e: f"{e}-{deployment.name}-autoscale"),
+        autoscale_setting_name=pulumi.Output.all(workspace.name, endpoint.name).apply(
+            lambda parts: azure_names.autoscale_setting_name(parts[0], parts[1], deployment.name)
+        ),
         resource_group_name=workspace.resource_group_name,
         location=endpoint.resource.location,
         enabled=True,

@@ -10,7 +10,7 @@ import pulumi_azure_native as azure_native
 import pulumi_random as random
 
 from ..spec import ClusterSpec
-from . import naming
+from . import azure_names, naming
 from .roles import endpoint_needs_role_assignments, grant_workspace_access
 from .workspace import WorkspaceRefs
 
@@ -47,14 +47,14 @@ def endpoint_name(spec: ClusterSpec, parent: pulumi.Resource) -> pulumi.Output[s
         return pulumi.Output.from_input(spec.endpoint.name)
     suffix = random.RandomString(
         naming.child(spec.name, naming.ENDPOINT_SUFFIX),
-        length=5,
+        length=azure_names.ENDPOINT_SUFFIX_LENGTH,
         upper=False,
         special=False,
         numeric=True,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     prefix = spec.endpoint.name_prefix
-    name: pulumi.Output[str] = suffix.result.apply(lambda s: f"{prefix}-{s}")
+    name: pulumi.Output[str] = suffix.result.apply(lambda s: azure_names.endpoint_name(prefix, s))
     return name
 
 

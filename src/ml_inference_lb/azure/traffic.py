@@ -14,14 +14,13 @@ deleted (Pulumi deletes last) only after this step moved its traffic away.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 
 from ..spec import ClusterSpec
-from . import naming
+from . import azure_names, naming
 from .endpoint import ENDPOINT_IDENTITY, EndpointRefs, endpoint_body
 from .workspace import WorkspaceRefs
 
@@ -62,14 +61,6 @@ def traffic_template(spec: ClusterSpec, workspace_name: str, endpoint_name: str,
     }
 
 
-def arm_deployment_name(endpoint_name: str) -> str:
-    """ARM deployment names are at most 64 characters and unique in the resource group."""
-    name = f"mlilb-traffic-{endpoint_name}"
-    if len(name) <= 64:
-        return name
-    return f"mlilb-traffic-{hashlib.sha256(endpoint_name.encode()).hexdigest()[:16]}"
-
-
 def build_traffic(
     spec: ClusterSpec,
     workspace: WorkspaceRefs,
@@ -82,7 +73,9 @@ def build_traffic(
     )
     return azure_native.resources.Deployment(
         naming.child(spec.name, naming.TRAFFIC),
-        deployment_name=endpoint.name.apply(arm_deployment_name),
+        deployment_name=pulumi.Output.all(workspace.name, endpoint.name).apply(
+            lambda parts: azure_names.traffic_deployment_name(parts[0], parts[1])
+        ),
         resource_group_name=workspace.resource_group_name,
         properties={"mode": azure_native.resources.DeploymentMode.INCREMENTAL, "template": template},
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[endpoint.resource, *deployments]),

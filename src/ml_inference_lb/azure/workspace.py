@@ -10,7 +10,7 @@ import pulumi_azure_native as azure_native
 import pulumi_random as random
 
 from ..spec import ClusterSpec, ExistingWorkspaceSpec, NewWorkspaceSpec
-from . import naming
+from . import azure_names, naming
 
 
 @dataclass(frozen=True)
@@ -64,16 +64,20 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     if spec.location is not None:
         common["location"] = spec.location
 
-    # Storage accounts, key vaults and registries need globally unique names.
+    # Globally unique names (and the default workspace name) end with the stack's random suffix.
     suffix = random.RandomString(
-        naming.child(spec.name, naming.GLOBAL_SUFFIX), length=8, upper=False, special=False, numeric=True, opts=opts
+        naming.child(spec.name, naming.GLOBAL_SUFFIX),
+        length=azure_names.SUFFIX_LENGTH,
+        upper=False,
+        special=False,
+        numeric=True,
+        opts=opts,
     )
-    compact = _compact(ws.name)
-    hyphenated = ws.name.replace("_", "-").strip("-")
+    names = suffix.result.apply(lambda s: azure_names.new_workspace_names(ws, s))
 
     storage = azure_native.storage.StorageAccount(
         naming.child(spec.name, naming.STORAGE),
-        account_name=suffix.result.apply(lambda s: f"{compact}{s}"[:24]),
+        account_name=names.apply(lambda n: n.storage_account),
         kind="StorageV2",
         sku={"name": "Standard_LRS"},
         minimum_tls_version="TLS1_2",
@@ -90,7 +94,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     vault = azure_native.keyvault.Vault(
         naming.child(spec.name, naming.KEY_VAULT),
-        vault_name=suffix.result.apply(lambda s: f"{compact[:10]}-kv-{s}"[:24]),
+        vault_name=names.apply(lambda n: n.key_vault),
         properties={
             "tenant_id": client.tenant_id,
             "sku": {"family": "A", "name": "standard"},
@@ -104,7 +108,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     logs = azure_native.operationalinsights.Workspace(
         naming.child(spec.name, naming.LOG_ANALYTICS),
-        workspace_name=f"{hyphenated}-logs",
+        workspace_name=names.apply(lambda n: n.log_analytics),
         sku={"name": "PerGB2018"},
         retention_in_days=ws.log_retention_days,
         opts=opts,
@@ -112,7 +116,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     insights = azure_native.applicationinsights.Component(
         naming.child(spec.name, naming.APP_INSIGHTS),
-        resource_name_=f"{hyphenated}-appinsights",
+        resource_name_=names.apply(lambda n: n.app_insights),
         kind="web",
         application_type="web",
         ingestion_mode="LogAnalytics",
@@ -122,7 +126,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     registry = azure_native.containerregistry.Registry(
         naming.child(spec.name, naming.REGISTRY),
-        registry_name=suffix.result.apply(lambda s: f"{compact}{s}"),
+        registry_name=names.apply(lambda n: n.container_registry),
         sku={"name": ws.container_registry_sku},
         admin_user_enabled=False,
         opts=opts,
@@ -130,7 +134,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     workspace = azure_native.machinelearningservices.Workspace(
         naming.child(spec.name, naming.WORKSPACE),
-        workspace_name=ws.name,
+        workspace_name=ws.name if ws.name is not None else names.apply(lambda n: n.workspace),
         identity={"type": "SystemAssigned"},
         sku={"name": "Basic", "tier": "Basic"},
         storage_account=storage.id,
@@ -153,9 +157,3 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         log_analytics_id=logs.id,
         resources=(storage, vault, logs, insights, registry, workspace),
     )
-
-
-def _compact(workspace_name: str) -> str:
-    """Letters and digits only, starting with a letter: fits storage account, key vault and registry rules."""
-    compact = "".join(c for c in workspace_name.lower() if c.isalnum())[:12]
-    return compact if compact[:1].isalpha() else f"ml{compact}"[:12]

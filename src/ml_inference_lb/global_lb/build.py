@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import InferenceClusterArgsError
-from ..spec import ClusterSpec, build_spec
+from ..spec import ClusterSpec, NewWorkspaceSpec, build_spec
 from ..spec.build import read_tags
 from ..spec.problems import Problems, join
 from . import rules
@@ -100,9 +100,30 @@ def _regions(
             placed.append((position, region))
 
     problems.each("regions", raw_regions, read)
+    _distinct_workspaces(problems, placed)
     if kind == "traffic_manager":
         distinct_priorities(problems, placed, "Traffic Manager needs a different priority for every endpoint")
     return placed
+
+
+def _distinct_workspaces(problems: Problems, placed: list[tuple[int, RegionSpec]]) -> None:
+    """Each region needs its own workspace (Azure ML: an online endpoint lives in its workspace's region).
+    Generated names differ by construction; explicit ``workspace.name`` values in one resource group must too."""
+    seen: dict[tuple[str, str], int] = {}
+    for position, region in placed:
+        ws = region.cluster.workspace
+        group = region.cluster.resource_group_name
+        if not isinstance(ws, NewWorkspaceSpec) or ws.name is None or not isinstance(group, str):
+            continue
+        key = (group.lower(), ws.name.lower())
+        if key in seen:
+            problems.add(
+                f"regions[{position}].cluster.workspace.name",
+                f"{ws.name!r} is also regions[{seen[key]}]'s workspace in resource group {group!r}: each region "
+                "needs its own workspace; leave workspace.name out to get a generated, unique one",
+            )
+        else:
+            seen[key] = position
 
 
 def _region(

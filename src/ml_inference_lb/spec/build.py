@@ -22,8 +22,11 @@ from .model import (
     ExistingWorkspaceSpec,
     NewWorkspaceSpec,
 )
-from .names import check_endpoint_name, check_workspace_name, name_prefix
+from .names import check_endpoint_name, check_workspace_name, fit, name_prefix
 from .problems import Problems
+
+WORKSPACE_PREFIX_MAX = 24
+"""Room for ``-`` and the 8-character random suffix in a workspace name of at most 33."""
 
 CLUSTER_FIELDS = (
     "resource_group_name",
@@ -128,14 +131,15 @@ def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> New
         raw,
         ("name", "public_network_access", "isolation_mode", "container_registry_sku", "log_retention_days"),
     )
-    default_name = _fit(f"{cluster}-ws", 33)
-    ws_name = problems.string("workspace.name", raw.get("name"), default_name) or default_name
-    check_workspace_name(problems, "workspace.name" if "name" in raw else "name", ws_name)
+    ws_name = problems.string("workspace.name", raw.get("name"))
+    if ws_name is not None:
+        check_workspace_name(problems, "workspace.name", ws_name)
     access = problems.choice(
         "workspace.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
     )
     return NewWorkspaceSpec(
         name=ws_name,
+        name_prefix=fit(f"{cluster}-ws", WORKSPACE_PREFIX_MAX),
         public_network_access="Enabled" if access == "enabled" else "Disabled",
         isolation_mode=problems.choice(
             "workspace.isolation_mode", raw.get("isolation_mode"), rules.ISOLATION_MODES, "AllowInternetOutbound"
@@ -200,7 +204,3 @@ def read_tags(problems: Problems, raw_value: Any) -> Mapping[str, str]:
         elif not isinstance(value, str) or len(value) > rules.MAX_TAG_VALUE:
             problems.add(f"tags.{key}", f"tag values are strings of at most {rules.MAX_TAG_VALUE} characters")
     return MappingProxyType(dict(raw))
-
-
-def _fit(value: str, limit: int) -> str:
-    return value[:limit].rstrip("-_")

@@ -131,7 +131,11 @@ class DeploymentSpec:
 
 @dataclass(frozen=True)
 class NewWorkspaceSpec:
-    name: str
+    name: str | None
+    """The explicit ``workspace.name``; None: the Azure target generates ``name_prefix`` plus the stack's
+    random suffix (a new name for every new stack, so Azure's soft delete never blocks a re-created one)."""
+    name_prefix: str
+    """Prefix of generated names, unique per component by construction (``spec.names.fit``)."""
     public_network_access: Literal["Enabled", "Disabled"]
     isolation_mode: str
     container_registry_sku: str
