@@ -180,6 +180,8 @@ def valid_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
                 },
             )
         )
+        if extra["workspace"].get("isolation_mode") == "AllowOnlyApprovedOutbound":
+            extra["workspace"]["container_registry_sku"] = "Premium"  # reached through a private endpoint
         if draw(st.booleans()):
             extra["diagnostics"] = {"enabled": draw(st.booleans())}
     extra["endpoint"] = draw(

@@ -242,3 +242,13 @@ def test_invalid_args_register_no_resource() -> None:
 
     with pytest.raises(InferenceClusterArgsError):
         run(program)
+
+
+def test_approved_outbound_only_needs_a_premium_registry() -> None:
+    for sku in ("Basic", "Standard"):
+        args = cluster_args(workspace={"isolation_mode": "AllowOnlyApprovedOutbound", "container_registry_sku": sku})
+        assert "'Premium'" in problems_of(args)["workspace.container_registry_sku"]
+    build_spec("demo", cluster_args(workspace={"isolation_mode": "AllowOnlyApprovedOutbound"}))
+    build_spec(
+        "demo", cluster_args(workspace={"isolation_mode": "AllowInternetOutbound", "container_registry_sku": "Basic"})
+    )

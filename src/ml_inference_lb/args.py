@@ -70,7 +70,11 @@ class WorkspaceArgs(TypedDict, total=False):
     isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]
     """The workspace managed virtual network that Azure puts the deployments' egress in
     (``managedNetwork.isolationMode``). Azure's recommended network isolation for managed online
-    endpoints. Default ``"AllowInternetOutbound"``."""
+    endpoints. Default ``"AllowInternetOutbound"``. With a managed network the component provisions it
+    (``provisionManagedNetwork``, about 30 minutes on the first ``pulumi up``) before any deployment is
+    created: Azure refuses deployments until then. ``"AllowOnlyApprovedOutbound"`` needs
+    ``container_registry_sku: "Premium"``. Azure cannot switch isolation off once it is on (nor go from
+    approved-only back to internet outbound): choose before the first ``pulumi up`` (docs/managed-network.md)."""
     container_registry_sku: Literal["Basic", "Standard", "Premium"]
     """SKU of the container registry that holds the deployments' images. Default ``"Premium"``
     (needed for private endpoints and a managed network with ``AllowOnlyApprovedOutbound``)."""

@@ -87,7 +87,7 @@ def build_deployment(
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(
             parent=parent,
-            depends_on=[endpoint.resource, *endpoint.role_assignments],
+            depends_on=[endpoint.resource, *endpoint.role_assignments, *workspace.compute_ready],
             # Deleting the endpoint deletes its deployments; on `pulumi destroy` Pulumi skips them
             # instead of deleting a deployment that still takes live traffic (which Azure refuses).
             deleted_with=endpoint.resource,

@@ -26,6 +26,7 @@ def asset(cluster: str, kind: str, asset_name: str) -> str:
 
 # Cluster-wide roles.
 WORKSPACE = "workspace"
+MANAGED_NETWORK = "managed-network"
 STORAGE = "storage"
 KEY_VAULT = "keyvault"
 LOG_ANALYTICS = "logs"

@@ -90,7 +90,9 @@ def build_pool_backend(
             sku=ml.SkuArgs(name=GROUP_SKU_NAME, capacity=deployment.instance_count),
             inference_group_properties=group_properties(pool_spec, deployment, model_id, environment_id),
             tags=dict(spec.tags),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[pool, *roles], deleted_with=pool),
+            opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[pool, *roles, *workspace.compute_ready], deleted_with=pool
+            ),
         )
         endpoint = ml.InferenceEndpoint(
             naming.per_deployment(spec.name, deployment.name, GROUP_ENDPOINT),

@@ -11,6 +11,7 @@ import pulumi_random as random
 
 from ..spec import ClusterSpec, ExistingWorkspaceSpec, NewWorkspaceSpec
 from . import azure_names, naming
+from .managed_network import ManagedNetworkProvisioning
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class WorkspaceRefs:
     log_analytics_id: pulumi.Output[str] | None
     resources: tuple[pulumi.Resource, ...]
     """Created resources, for ``depends_on`` (empty for an existing workspace)."""
+    compute_ready: tuple[pulumi.Resource, ...] = ()
+    """What online deployments and inference groups must wait for: the new workspace's provisioned
+    managed network (azure/managed_network.py); empty without one or for an existing workspace."""
 
 
 def build_workspace(spec: ClusterSpec, parent: pulumi.Resource) -> WorkspaceRefs:
@@ -146,6 +150,16 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         opts=opts,
         **common,
     )
+    compute_ready: tuple[pulumi.Resource, ...] = ()
+    if ws.isolation_mode != "Disabled":
+        # The workspace PUT does not provision the managed network; deployments fail until it is.
+        compute_ready = (
+            ManagedNetworkProvisioning(
+                naming.child(spec.name, naming.MANAGED_NETWORK),
+                workspace_id=workspace.id,
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[workspace]),
+            ),
+        )
     return WorkspaceRefs(
         name=workspace.name,
         id=workspace.id,
@@ -156,4 +170,5 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         registry_id=registry.id,
         log_analytics_id=logs.id,
         resources=(storage, vault, logs, insights, registry, workspace),
+        compute_ready=compute_ready,
     )

@@ -99,6 +99,18 @@ _CORE: tuple[Contract, ...] = (
         provider_defaults=("location",),
     ),
     Contract(
+        # The library's own dynamic resource (azure/managed_network.py): the body of the POST
+        # .../workspaces/{name}/provisionManagedNetwork it sends. Its other inputs are the URL
+        # (workspaceId), the serialized provider and the outputs it reports.
+        "pulumi-python:dynamic/ml-inference-lb:ManagedNetworkProvisioning",
+        "Microsoft.MachineLearningServices/workspaces/provisionManagedNetwork (POST)",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "ManagedNetworkProvisionOptions",
+        ("workspaceId", "__provider", "status", "sparkReady"),
+        None,
+    ),
+    Contract(
         "azure-native:storage:StorageAccount",
         "Microsoft.Storage/storageAccounts",
         "2024-01-01",

@@ -59,7 +59,15 @@ SOURCES: tuple[Source, ...] = (
         "azure-ai-ml==1.35.2",
         "azure.ai.ml._restclient.arm_ml_service.models",
         "hybrid",
-        ("OnlineEndpoint", "OnlineDeployment", "ModelVersion", "CodeVersion", "EnvironmentVersion", "Workspace"),
+        (
+            "OnlineEndpoint",
+            "OnlineDeployment",
+            "ModelVersion",
+            "CodeVersion",
+            "EnvironmentVersion",
+            "Workspace",
+            "ManagedNetworkProvisionOptions",
+        ),
     ),
     Source(
         "machinelearningservices-2025-01-01-preview.json",

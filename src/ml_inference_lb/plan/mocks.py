@@ -204,6 +204,8 @@ class AzureMocks(pulumi.runtime.Mocks):
                 f"https://{name}.{state.get('location', MOCK_LOCATION)}.inference.ml.azure.com/score"
             )
             state["inferenceEndpointProperties"] = properties
+        elif token == "pulumi-python:dynamic/ml-inference-lb:ManagedNetworkProvisioning":
+            state["status"], state["sparkReady"] = "Active", False
         elif token == "azure-native:cdn:AFDEndpoint":
             state["hostName"] = (
                 f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"

@@ -137,16 +137,25 @@ def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> New
     access = problems.choice(
         "workspace.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
     )
+    isolation = problems.choice(
+        "workspace.isolation_mode", raw.get("isolation_mode"), rules.ISOLATION_MODES, "AllowInternetOutbound"
+    )
+    registry_sku = problems.choice(
+        "workspace.container_registry_sku", raw.get("container_registry_sku"), rules.REGISTRY_SKUS, "Premium"
+    )
+    if isolation == "AllowOnlyApprovedOutbound" and registry_sku != "Premium":
+        problems.add(
+            "workspace.container_registry_sku",
+            f"{registry_sku!r} cannot serve a managed network with isolation_mode 'AllowOnlyApprovedOutbound': "
+            "deployments reach the registry through a private endpoint, which needs 'Premium' "
+            "(Azure ML, how-to-secure-online-endpoint; Azure Container Registry service tiers)",
+        )
     return NewWorkspaceSpec(
         name=ws_name,
         name_prefix=fit(f"{cluster}-ws", WORKSPACE_PREFIX_MAX),
         public_network_access="Enabled" if access == "enabled" else "Disabled",
-        isolation_mode=problems.choice(
-            "workspace.isolation_mode", raw.get("isolation_mode"), rules.ISOLATION_MODES, "AllowInternetOutbound"
-        ),
-        container_registry_sku=problems.choice(
-            "workspace.container_registry_sku", raw.get("container_registry_sku"), rules.REGISTRY_SKUS, "Premium"
-        ),
+        isolation_mode=isolation,
+        container_registry_sku=registry_sku,
         log_retention_days=problems.integer("workspace.log_retention_days", raw.get("log_retention_days"), 30, 30, 730),
     )
 
