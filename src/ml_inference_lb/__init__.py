@@ -25,15 +25,28 @@ from .args import (
     WorkspaceArgs,
 )
 from .azure import InferenceCluster
+from .backing_args import (
+    BackingServicesArgs,
+    CacheArgs,
+    DatabaseArgs,
+    DeploymentBackingArgs,
+    DeploymentDatabaseArgs,
+    PostgresDatabaseArgs,
+)
 from .errors import InferenceClusterArgsError, Problem
 from .global_lb import GlobalInferenceService, GlobalInferenceServiceArgs
 from .spec import ClusterSpec, build_spec
 
 __all__ = [
     "AutoscaleArgs",
+    "BackingServicesArgs",
+    "CacheArgs",
     "ClusterSpec",
     "CodeArgs",
+    "DatabaseArgs",
     "DeploymentArgs",
+    "DeploymentBackingArgs",
+    "DeploymentDatabaseArgs",
     "DiagnosticsArgs",
     "EndpointArgs",
     "EnvironmentArgs",
@@ -45,6 +58,7 @@ __all__ = [
     "InferenceClusterArgsError",
     "ModelArgs",
     "PoolArgs",
+    "PostgresDatabaseArgs",
     "ProbeArgs",
     "ProbesArgs",
     "Problem",

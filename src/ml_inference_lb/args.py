@@ -17,6 +17,8 @@ from typing import Literal, TypedDict
 import pulumi
 from typing_extensions import NotRequired
 
+from .backing_args import BackingServicesArgs, DeploymentBackingArgs
+
 AuthMode = Literal["key", "aad_token", "aml_token"]
 PublicNetworkAccess = Literal["enabled", "disabled"]
 Backend = Literal["managed_online", "inference_pool"]
@@ -285,6 +287,10 @@ class DeploymentArgs(TypedDict):
     """Set in the container; e.g. ``WORKER_COUNT`` for the inference server's concurrency."""
     app_insights_enabled: NotRequired[bool]
     """Send the deployment's request logs to the workspace's Application Insights. Default True."""
+    backing_services: NotRequired[DeploymentBackingArgs]
+    """Which of the cluster's ``backing_services`` this deployment uses, and which PostgreSQL database
+    and schema. Default: all of them. Their connection settings reach the container as environment
+    variables (``PGHOST``..., ``REDIS_HOST``...; see ``docs/backing-services.md``)."""
 
 
 class EndpointArgs(TypedDict, total=False):
@@ -346,3 +352,7 @@ class InferenceClusterArgs(TypedDict):
     diagnostics: NotRequired[DiagnosticsArgs]
     tags: NotRequired[Mapping[str, str]]
     """Applied to every Azure resource the cluster creates (at most 50; key ≤ 512, value ≤ 256 characters)."""
+    backing_services: NotRequired[BackingServicesArgs]
+    """A Redis cache (Azure Managed Redis) and/or a PostgreSQL database (Azure Database for PostgreSQL
+    flexible server), new or existing, that the deployments reach with the endpoint's Microsoft Entra
+    identity. Default: none. Not available with ``backend="inference_pool"``."""

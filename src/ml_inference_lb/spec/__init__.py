@@ -1,5 +1,18 @@
 """Args → one validated, normalised spec. Targets read the spec, never the args."""
 
+from .backing_model import (
+    BackingServicesSpec,
+    CacheSpec,
+    DatabaseSpec,
+    DatabaseUseSpec,
+    DeploymentBackingSpec,
+    ExistingCacheSpec,
+    ExistingDatabaseServerSpec,
+    NewCacheSpec,
+    NewDatabaseServerSpec,
+    PostgresDatabaseSpec,
+    SeedStep,
+)
 from .build import build_spec
 from .model import (
     AutoscaleSpec,
@@ -22,20 +35,31 @@ from .model import (
 
 __all__ = [
     "AutoscaleSpec",
+    "BackingServicesSpec",
+    "CacheSpec",
     "ClusterSpec",
     "CodeSpec",
+    "DatabaseSpec",
+    "DatabaseUseSpec",
+    "DeploymentBackingSpec",
     "DeploymentSpec",
     "DiagnosticsSpec",
     "EndpointSpec",
     "EnvironmentSpec",
+    "ExistingCacheSpec",
+    "ExistingDatabaseServerSpec",
     "ExistingWorkspaceSpec",
     "ModelSpec",
+    "NewCacheSpec",
+    "NewDatabaseServerSpec",
     "NewWorkspaceSpec",
     "PoolBackendSpec",
+    "PostgresDatabaseSpec",
     "ProbeSpec",
     "ProbesSpec",
     "RequestSpec",
     "ScaleRuleSpec",
     "ScheduleSpec",
+    "SeedStep",
     "build_spec",
 ]

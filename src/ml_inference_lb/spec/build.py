@@ -14,6 +14,7 @@ from typing import Any
 
 from . import pool as pool_rules
 from . import rules
+from .backing import attach_to_deployments, build_backing
 from .deployment import build_deployment, check_deployment_set
 from .model import (
     ClusterSpec,
@@ -41,6 +42,7 @@ CLUSTER_FIELDS = (
     "request_settings",
     "diagnostics",
     "tags",
+    "backing_services",
 )
 
 
@@ -94,6 +96,10 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         pool_rules.managed_backend(problems, pool)
         diagnostics = _diagnostics(problems, args.get("diagnostics"), workspace)
     tags = read_tags(problems, args.get("tags"))
+    backing = build_backing(problems, name, args.get("backing_services"), workspace, base)
+    if backing is not None and backend == "inference_pool":
+        problems.add("backing_services", "not available with backend='inference_pool' (PREVIEW); use 'managed_online'")
+    deployments = attach_to_deployments(problems, raw_deployments, deployments, backing)
 
     problems.raise_if_any()
     return ClusterSpec(
@@ -107,6 +113,7 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         tags=tags,
         backend="inference_pool" if pool_spec is not None else "managed_online",
         pool=pool_spec,
+        backing=backing,
     )
 
 

@@ -27,6 +27,7 @@ DEPLOYMENT_FIELDS = (
     "request_settings",
     "environment_variables",
     "app_insights_enabled",
+    "backing_services",  # read by spec/backing.py
 )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
+
 AuthMode = Literal["Key", "AADToken", "AMLToken"]
 Backend = Literal["managed_online", "inference_pool"]
 MetricScope = Literal["deployment", "endpoint"]
@@ -123,6 +125,8 @@ class DeploymentSpec:
     request: RequestSpec
     environment_variables: tuple[tuple[str, str], ...]
     app_insights_enabled: bool
+    backing: DeploymentBackingSpec = NO_BACKING
+    """Which backing services (and PostgreSQL database and schema) it uses."""
 
     @property
     def env(self) -> dict[str, str]:
@@ -202,6 +206,8 @@ class ClusterSpec:
     backend: Backend = "managed_online"
     pool: PoolBackendSpec | None = None
     """Set exactly when ``backend`` is ``"inference_pool"`` (PREVIEW)."""
+    backing: BackingServicesSpec | None = None
+    """The cache and database the deployments use (``backing_services``); None when not declared."""
 
     @property
     def traffic(self) -> dict[str, int]:
