@@ -85,6 +85,17 @@ class PostgresDatabaseArgs(TypedDict):
     The Azure target never runs them: load an Azure database with your own migration tooling."""
 
 
+class EntraAdministratorArgs(TypedDict):
+    """A Microsoft Entra principal made administrator of a new PostgreSQL server."""
+
+    object_id: pulumi.Input[str]
+    """Its object id in Microsoft Entra ID."""
+    principal_name: pulumi.Input[str]
+    """Its name: a user's principal name, a group's or service principal's display name. It becomes the
+    PostgreSQL role name the principal signs in with."""
+    principal_type: Literal["user", "group", "service_principal"]
+
+
 class DatabaseArgs(TypedDict, total=False):
     """A PostgreSQL server: a new **Azure Database for PostgreSQL flexible server**, or an existing one
     given by ``id``.
@@ -121,6 +132,11 @@ class DatabaseArgs(TypedDict, total=False):
     databases: Sequence[PostgresDatabaseArgs]
     """Databases the deployments use; created on a new server, expected to exist on an existing one.
     Default: one database named ``app``."""
+    administrator: EntraAdministratorArgs
+    """New server only: a Microsoft Entra principal (a person, a group, a CI identity) made administrator
+    of the server besides the endpoint's identity, e.g. to run migrations or the ``access="manual"`` SQL.
+    Required with ``access="manual"`` on a new server: its password authentication is off, so without
+    an Entra administrator nobody could sign in."""
     access: DatabaseAccess
     """How the endpoint's identity gets into PostgreSQL. ``"administrator"`` (default): it is made a
     Microsoft Entra administrator of the server (``flexibleServers/administrators``), the only grant

@@ -12,6 +12,7 @@ from ..args import InferenceClusterArgs
 from ..spec import ClusterSpec, build_spec
 from .assets import AssetCatalog
 from .autoscale import build_autoscale
+from .backing import BackingRefs, build_backing_services, endpoint_principal
 from .deployments import build_deployment
 from .diagnostics import build_diagnostics
 from .endpoint import build_endpoint, endpoint_keys
@@ -58,6 +59,14 @@ class InferenceCluster(pulumi.ComponentResource):
     (``traffic_percent`` 100, else the first) and ``deployment_ids`` holds the inference groups' ids."""
     endpoint_uris: pulumi.Output[dict[str, str]] | None
     """``backend="inference_pool"`` (PREVIEW) only: each inference endpoint's URI, by deployment name."""
+    cache_host_name: pulumi.Output[str] | None
+    """``backing_services.cache`` only: the Azure Managed Redis host name (``<name>.<region>.redis.azure.net``)."""
+    cache_id: pulumi.Output[str] | None
+    """``backing_services.cache`` only: ARM id of the Azure Managed Redis cluster."""
+    database_host_name: pulumi.Output[str] | None
+    """``backing_services.database`` only: the PostgreSQL server's host name (``<name>.postgres.database.azure.com``)."""
+    database_id: pulumi.Output[str] | None
+    """``backing_services.database`` only: ARM id of the PostgreSQL flexible server."""
 
     def __init__(
         self,
@@ -73,14 +82,25 @@ class InferenceCluster(pulumi.ComponentResource):
         workspace = build_workspace(spec, self)
         assets = AssetCatalog(spec.name, workspace, self)
         self.pool_name = self.endpoint_uris = None
+        self.cache_host_name = self.cache_id = self.database_host_name = self.database_id = None
         if spec.backend == "inference_pool":  # PREVIEW: azure/pool.py, docs/inference-pool.md
             self._build_pool(spec, workspace, assets)
             return
         endpoint = build_endpoint(spec, workspace, self)
+        backing = build_backing_services(spec, workspace, endpoint_principal(spec.name, endpoint), self)
 
         deployments = {}
         for deployment in spec.deployments:
-            resource = build_deployment(spec, deployment, assets.for_deployment(deployment), workspace, endpoint, self)
+            resource = build_deployment(
+                spec,
+                deployment,
+                assets.for_deployment(deployment),
+                workspace,
+                endpoint,
+                self,
+                backing_environment=backing.environment(deployment) if backing else None,
+                backing_ready=backing.ready if backing else (),
+            )
             build_autoscale(spec, deployment, resource, workspace, endpoint, self)
             deployments[deployment.name] = resource
 
@@ -108,7 +128,19 @@ class InferenceCluster(pulumi.ComponentResource):
         if self.primary_key is not None:
             outputs["primary_key"] = self.primary_key
             outputs["secondary_key"] = self.secondary_key
+        outputs.update(self._backing_outputs(backing))
         self.register_outputs(outputs)
+
+    def _backing_outputs(self, backing: BackingRefs | None) -> dict[str, Any]:
+        """Host names and ids of the backing services: None when not declared, never a secret."""
+        cache = backing.cache if backing else None
+        database = backing.database if backing else None
+        self.cache_host_name = cache.host_name if cache else None
+        self.cache_id = cache.id if cache else None
+        self.database_host_name = database.host_name if database else None
+        self.database_id = database.id if database else None
+        names = ("cache_host_name", "cache_id", "database_host_name", "database_id")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
     def _build_pool(self, spec: ClusterSpec, workspace: WorkspaceRefs, assets: AssetCatalog) -> None:
         """The inference_pool backend: pool, a group and an endpoint per deployment; AAD only, so no keys."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import machinelearningservices as ml
@@ -23,12 +25,17 @@ def probe_settings(probe: ProbeSpec) -> ml.ProbeSettingsArgs:
     )
 
 
-def deployment_properties(deployment: DeploymentSpec, assets: DeploymentAssets) -> ml.ManagedOnlineDeploymentArgs:
+def deployment_properties(
+    deployment: DeploymentSpec,
+    assets: DeploymentAssets,
+    backing_environment: Mapping[str, pulumi.Input[str]] | None = None,
+) -> ml.ManagedOnlineDeploymentArgs:
     """The ``ManagedOnlineDeployment`` properties Azure receives for one deployment.
 
     Built from the typed args classes, not a dict: ``properties`` is a union (managed or Kubernetes),
     and the SDK only renames nested keys to Azure's camelCase when it knows the type.
     """
+    environment: dict[str, pulumi.Input[str]] = {**deployment.env, **(backing_environment or {})}
     code = None
     if assets.code_id is not None and deployment.code is not None:
         code = ml.CodeConfigurationArgs(code_id=assets.code_id, scoring_script=deployment.code.scoring_script)
@@ -38,7 +45,7 @@ def deployment_properties(deployment: DeploymentSpec, assets: DeploymentAssets) 
         model=assets.model_id,
         environment_id=assets.environment_id,
         code_configuration=code,
-        environment_variables=deployment.env or None,
+        environment_variables=environment or None,
         scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
         request_settings=ml.OnlineRequestSettingsArgs(
             request_timeout=durations.milliseconds(deployment.request.timeout_ms),
@@ -73,7 +80,11 @@ def build_deployment(
     workspace: WorkspaceRefs,
     endpoint: EndpointRefs,
     parent: pulumi.Resource,
+    backing_environment: Mapping[str, pulumi.Input[str]] | None = None,
+    backing_ready: Sequence[pulumi.Resource] = (),
 ) -> azure_native.machinelearningservices.OnlineDeployment:
+    """``backing_environment``/``backing_ready``: the backing services' variables (``azure/backing``) and the
+    grants and network paths the containers need before they start."""
     return azure_native.machinelearningservices.OnlineDeployment(
         naming.per_deployment(spec.name, deployment.name),
         deployment_name=deployment.name,
@@ -83,11 +94,11 @@ def build_deployment(
         location=endpoint.resource.location,
         kind="Managed",
         sku={"name": "Default", "capacity": sku_capacity(deployment)},
-        properties=deployment_properties(deployment, assets),
+        properties=deployment_properties(deployment, assets, backing_environment),
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(
             parent=parent,
-            depends_on=[endpoint.resource, *endpoint.role_assignments, *workspace.compute_ready],
+            depends_on=[endpoint.resource, *endpoint.role_assignments, *workspace.compute_ready, *backing_ready],
             # Deleting the endpoint deletes its deployments; on `pulumi destroy` Pulumi skips them
             # instead of deleting a deployment that still takes live traffic (which Azure refuses).
             deleted_with=endpoint.resource,

@@ -47,3 +47,24 @@ AUTOSCALE = "autoscale"
 MODEL = "model"
 CODE = "code"
 ENVIRONMENT = "environment"
+
+# Backing services (azure/backing/): cluster-wide roles.
+REDIS = "redis"
+REDIS_SUFFIX = "redis-suffix"
+REDIS_DATABASE = "redis-db"
+REDIS_ACCESS = "redis-access"
+REDIS_OUTBOUND_RULE = "redis-outbound-rule"
+REDIS_APPROVER = "redis-pe-approver"
+POSTGRES = "postgres"
+POSTGRES_SUFFIX = "postgres-suffix"
+POSTGRES_ENTRA_ADMIN = "postgres-entra-admin"
+POSTGRES_ADMINISTRATOR = "postgres-administrator"
+POSTGRES_AZURE_SERVICES = "postgres-allow-azure"
+POSTGRES_OUTBOUND_RULE = "postgres-outbound-rule"
+POSTGRES_APPROVER_ROLE = "postgres-pe-approver-role"
+POSTGRES_APPROVER = "postgres-pe-approver"
+
+
+def postgres_database(cluster: str, database: str) -> str:
+    """Name of one PostgreSQL database on a new server, e.g. ``demo-postgres-db-features``."""
+    return f"{cluster}-postgres-db-{database}"

@@ -45,23 +45,44 @@ def grant_workspace_access(
 ) -> tuple[pulumi.Resource, ...]:
     """Storage Blob Data Reader on the workspace's storage, and AcrPull on its registry when the library
     created it (an existing workspace's registry may not exist yet: Azure creates it lazily)."""
-    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
 
     def assign(role_name: str, scope: pulumi.Input[str], role: str) -> pulumi.Resource:
-        assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
-            naming.child(cluster, role_name),
-            principal_id=principal_id,
-            principal_type="ServicePrincipal",
-            scope=scope,
-            role_definition_id=client.subscription_id.apply(
-                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
-            ),
-            description=description,
-            opts=pulumi.ResourceOptions(parent=parent),
+        return assign_role(
+            naming.child(cluster, role_name), principal_id, scope, built_in_role(role, parent), description, parent
         )
-        return assignment
 
     assignments = [assign(blob_reader_role_name, workspace.storage_account_id, STORAGE_BLOB_DATA_READER_ROLE)]
     if workspace.registry_id is not None:
         assignments.append(assign(acr_pull_role_name, workspace.registry_id, ACR_PULL_ROLE))
     return tuple(assignments)
+
+
+def built_in_role(role: str, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The full id of a built-in role definition in the deploying subscription."""
+    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    role_id: pulumi.Output[str] = client.subscription_id.apply(
+        lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+    )
+    return role_id
+
+
+def assign_role(
+    logical_name: str,
+    principal_id: pulumi.Input[str],
+    scope: pulumi.Input[str],
+    role_definition_id: pulumi.Input[str],
+    description: str,
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> pulumi.Resource:
+    """One role assignment of a managed identity (a service principal) at ``scope``."""
+    assignment: pulumi.Resource = azure_native.authorization.RoleAssignment(
+        logical_name,
+        principal_id=principal_id,
+        principal_type="ServicePrincipal",
+        scope=scope,
+        role_definition_id=role_definition_id,
+        description=description,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+    )
+    return assignment

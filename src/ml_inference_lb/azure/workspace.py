@@ -33,6 +33,9 @@ class WorkspaceRefs:
     compute_ready: tuple[pulumi.Resource, ...] = ()
     """What online deployments and inference groups must wait for: the new workspace's provisioned
     managed network (azure/managed_network.py); empty without one or for an existing workspace."""
+    principal_id: pulumi.Output[str] | None = None
+    """Object id of the workspace's system-assigned identity (it approves private endpoints of its managed
+    network); None when the workspace has no system-assigned identity."""
 
 
 def build_workspace(spec: ClusterSpec, parent: pulumi.Resource) -> WorkspaceRefs:
@@ -57,6 +60,7 @@ def _existing(ws: ExistingWorkspaceSpec, parent: pulumi.Resource) -> WorkspaceRe
         registry_id=None,
         log_analytics_id=None,
         resources=(),
+        principal_id=found.identity.apply(lambda i: (i.principal_id or "") if i else ""),
     )
 
 
@@ -171,4 +175,5 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         log_analytics_id=logs.id,
         resources=(storage, vault, logs, insights, registry, workspace),
         compute_ready=compute_ready,
+        principal_id=workspace.identity.apply(lambda i: (i.principal_id or "") if i else ""),
     )

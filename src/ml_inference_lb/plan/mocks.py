@@ -105,11 +105,41 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
         "Microsoft.Network/trafficmanagerprofiles/{profileName}/{endpointType}/{endpointName}",
         "endpointName",
     ),
+    # Backing services (azure/backing/).
+    "azure-native:redisenterprise:RedisEnterprise": ("Microsoft.Cache/redisEnterprise/{clusterName}", "clusterName"),
+    "azure-native:redisenterprise:Database": (
+        "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{databaseName}",
+        "databaseName",
+    ),
+    "azure-native:redisenterprise:AccessPolicyAssignment": (
+        "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{databaseName}/accessPolicyAssignments/{accessPolicyAssignmentName}",
+        "accessPolicyAssignmentName",
+    ),
+    "azure-native:dbforpostgresql:Server": ("Microsoft.DBforPostgreSQL/flexibleServers/{serverName}", "serverName"),
+    "azure-native:dbforpostgresql:Database": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases/{databaseName}",
+        "databaseName",
+    ),
+    "azure-native:dbforpostgresql:FirewallRule": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/firewallRules/{firewallRuleName}",
+        "firewallRuleName",
+    ),
+    "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/administrators/{objectId}",
+        "objectId",
+    ),
+    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/outboundRules/{ruleName}",
+        "ruleName",
+    ),
 }
 
 
 # Resources whose ARM id is built specially but whose name still comes from an input.
-NAME_INPUTS = {"azure-native:resources:ResourceGroup": "resourceGroupName"}
+NAME_INPUTS = {
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+    "azure-native:authorization:RoleDefinition": "roleDefinitionId",
+}
 
 
 def stable_uuid(*parts: str) -> str:
@@ -129,6 +159,8 @@ def arm_id(type_token: str, name: str, inputs: dict[str, Any]) -> str:
         return f"{inputs.get('resourceUri', '')}/providers/Microsoft.Insights/diagnosticSettings/{inputs.get('name', name)}"
     if type_token == "azure-native:resources:ResourceGroup":
         return f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName', name)}"
+    if type_token == "azure-native:authorization:RoleDefinition":
+        return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleDefinitions/{inputs.get('roleDefinitionId', name)}"
     if type_token == "azure-native:authorization:RoleAssignment":
         return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{stable_uuid(name)}"
     path = ARM_PATHS.get(type_token)
@@ -206,6 +238,10 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["inferenceEndpointProperties"] = properties
         elif token == "pulumi-python:dynamic/ml-inference-lb:ManagedNetworkProvisioning":
             state["status"], state["sparkReady"] = "Active", False
+        elif token == "azure-native:redisenterprise:RedisEnterprise":
+            state["hostName"] = f"{name}.{state.get('location', MOCK_LOCATION)}.redis.azure.net"
+        elif token == "azure-native:dbforpostgresql:Server":
+            state["fullyQualifiedDomainName"] = f"{name}.postgres.database.azure.com"
         elif token == "azure-native:cdn:AFDEndpoint":
             state["hostName"] = (
                 f"{name}-{_random_text(name, 12, string.ascii_lowercase + string.digits)}.z01.azurefd.net"
@@ -231,6 +267,22 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "primaryKey": "mock-primary-" + _random_text(endpoint + "1", 24, string.ascii_letters),
                 "secondaryKey": "mock-secondary-" + _random_text(endpoint + "2", 24, string.ascii_letters),
             }, []
+        if token == "azure-native:redisenterprise:getRedisEnterprise":
+            cluster = str(inputs.get("clusterName", "cache"))
+            return {
+                "id": arm_id("azure-native:redisenterprise:RedisEnterprise", cluster, inputs),
+                "name": cluster,
+                "location": MOCK_LOCATION,
+                "hostName": f"{cluster}.{MOCK_LOCATION}.redis.azure.net",
+            }, []
+        if token == "azure-native:dbforpostgresql:getServer":
+            server = str(inputs.get("serverName", "server"))
+            return {
+                "id": arm_id("azure-native:dbforpostgresql:Server", server, inputs),
+                "name": server,
+                "location": MOCK_LOCATION,
+                "fullyQualifiedDomainName": f"{server}.postgres.database.azure.com",
+            }, []
         if token == "azure-native:machinelearningservices:getWorkspace":
             rg = str(inputs.get("resourceGroupName", "mock-rg"))
             ws = str(inputs.get("workspaceName", "workspace"))
@@ -240,6 +292,11 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "name": ws,
                 "location": MOCK_LOCATION,
                 "workspaceId": stable_uuid("workspace", ws),
+                "identity": {
+                    "type": "SystemAssigned",
+                    "principalId": stable_uuid("principal", ws),
+                    "tenantId": MOCK_TENANT,
+                },
                 "storageAccount": f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{storage}",
                 "properties": {},
             }, []

@@ -20,6 +20,7 @@ from .backing_model import (
     DatabaseSpec,
     DatabaseUseSpec,
     DeploymentBackingSpec,
+    EntraAdministratorSpec,
     ExistingCacheSpec,
     ExistingDatabaseServerSpec,
     NewCacheSpec,
@@ -36,7 +37,7 @@ BACKING_FIELDS = ("cache", "database", "connectivity")
 NEW_CACHE_FIELDS = ("name", "sku", "high_availability", "eviction_policy")
 CACHE_FIELDS = ("id", "database_name", "clustering_policy", *NEW_CACHE_FIELDS)
 NEW_SERVER_FIELDS = ("name", "version", "tier", "sku", "storage_size_gb", "high_availability", "zone", "standby_zone")
-DATABASE_FIELDS = ("id", "databases", "access", *NEW_SERVER_FIELDS)
+DATABASE_FIELDS = ("id", "databases", "access", "administrator", *NEW_SERVER_FIELDS)
 DEPLOYMENT_BACKING_FIELDS = ("cache", "database")
 
 
@@ -174,10 +175,40 @@ def _database(problems: Problems, cluster: str, raw_value: Any, base: str) -> Da
     else:
         server = _new_server(problems, cluster, path, raw)
     access = problems.choice(join(path, "access"), raw.get("access"), ("administrator", "manual"), "administrator")
+    administrator = _administrator(problems, join(path, "administrator"), raw.get("administrator"))
+    if administrator is not None and isinstance(server, ExistingDatabaseServerSpec):
+        problems.add(join(path, "administrator"), "goes with a new server; an existing server keeps its administrators")
+    if access == "manual" and administrator is None and isinstance(server, NewDatabaseServerSpec):
+        problems.add(
+            join(path, "administrator"),
+            "required with access 'manual' on a new server: its password authentication is off, so without a "
+            "Microsoft Entra administrator nobody could sign in to create the endpoint identity's role",
+        )
     return DatabaseSpec(
         server=server,
         databases=_databases(problems, join(path, "databases"), raw.get("databases"), base),
         access=access,  # type: ignore[arg-type]
+        administrator=administrator,
+    )
+
+
+def _administrator(problems: Problems, path: str, raw_value: Any) -> EntraAdministratorSpec | None:
+    if raw_value is None:
+        return None
+    raw = problems.mapping(path, raw_value)
+    problems.unknown_keys(path, raw, ("object_id", "principal_name", "principal_type"))
+    for key in ("object_id", "principal_name"):
+        if raw.get(key) is None:
+            problems.add(join(path, key), "required")
+    kind = problems.choice(
+        join(path, "principal_type"), raw.get("principal_type"), ("user", "group", "service_principal"), "user"
+    )
+    if raw.get("principal_type") is None:
+        problems.add(join(path, "principal_type"), "required: 'user', 'group' or 'service_principal'")
+    return EntraAdministratorSpec(
+        object_id=raw.get("object_id"),
+        principal_name=raw.get("principal_name"),
+        principal_type="servicePrincipal" if kind == "service_principal" else kind,  # type: ignore[arg-type]
     )
 
 

@@ -87,10 +87,22 @@ class ExistingDatabaseServerSpec:
 
 
 @dataclass(frozen=True)
+class EntraAdministratorSpec:
+    """A Microsoft Entra administrator of a new server besides the serving identity (Azure only)."""
+
+    object_id: Any
+    """``pulumi.Input[str]``."""
+    principal_name: Any
+    """``pulumi.Input[str]``: the PostgreSQL role name it signs in with."""
+    principal_type: Literal["user", "group", "servicePrincipal"]
+
+
+@dataclass(frozen=True)
 class DatabaseSpec:
     server: NewDatabaseServerSpec | ExistingDatabaseServerSpec
     databases: tuple[PostgresDatabaseSpec, ...]
     access: DatabaseAccess
+    administrator: EntraAdministratorSpec | None = None
 
     def database(self, name: str) -> PostgresDatabaseSpec:
         for db in self.databases:

@@ -1,0 +1,41 @@
+"""The identity the deployments run as: every data-plane grant of the backing services is about it.
+
+Today it is the endpoint's system-assigned managed identity. A user-assigned identity plugs in by
+building another :class:`ServingPrincipal`; the grants in ``redis.py`` and ``postgres.py`` read
+nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+
+from ..endpoint import EndpointRefs
+
+
+@dataclass(frozen=True)
+class ServingPrincipal:
+    object_id: pulumi.Input[str]
+    """Object id of the identity's service principal in Microsoft Entra ID (``principalId``)."""
+    role_name: pulumi.Input[str]
+    """Its PostgreSQL role name: ``PGUSER``."""
+    key: str
+    """A short letters-and-digits key naming its grants in Azure (access policy assignment names)."""
+    description: str
+
+
+def endpoint_principal(cluster: str, endpoint: EndpointRefs) -> ServingPrincipal:
+    """The endpoint's system-assigned identity. Its PostgreSQL role is named after the endpoint."""
+    return ServingPrincipal(
+        object_id=endpoint.resource.identity.apply(lambda i: i.principal_id if i else ""),
+        role_name=endpoint.name,
+        key=compact(f"{cluster}endpoint", 60),
+        description=f"ml-inference-lb: endpoint of cluster {cluster}",
+    )
+
+
+def compact(text: str, limit: int) -> str:
+    """Letters and digits only, at most ``limit`` characters (Azure names of access policy assignments)."""
+    return re.sub(r"[^A-Za-z0-9]", "", text)[:limit] or "principal"
