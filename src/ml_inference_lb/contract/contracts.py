@@ -266,6 +266,76 @@ _GLOBAL_ENTRY: tuple[Contract, ...] = (
         "profileName",
     ),
 )
+_REDIS = ("redisenterprise-2025-07-01.json", "2025-07-01")
+_POSTGRES = ("dbforpostgresql-2025-08-01.json", "2025-08-01")
+_BACKING: tuple[Contract, ...] = (
+    *(
+        Contract(
+            f"azure-native:redisenterprise:{name}",
+            f"Microsoft.Cache/redisEnterprise{arm_path}",
+            _REDIS[1],
+            _REDIS[0],
+            root,
+            (_RG, *params),
+            params[-1],
+            flatten_properties=True,
+            provider_defaults=("location",) if name == "RedisEnterprise" else (),
+        )
+        for name, arm_path, root, params in (
+            ("RedisEnterprise", "", "Cluster", ("clusterName",)),
+            ("Database", "/databases", "Database", ("clusterName", "databaseName")),
+            (
+                "AccessPolicyAssignment",
+                "/databases/accessPolicyAssignments",
+                "AccessPolicyAssignment",
+                ("clusterName", "databaseName", "accessPolicyAssignmentName"),
+            ),
+        )
+    ),
+    *(
+        Contract(
+            f"azure-native:dbforpostgresql:{name}",
+            f"Microsoft.DBforPostgreSQL/flexibleServers{arm_path}",
+            _POSTGRES[1],
+            _POSTGRES[0],
+            root,
+            (_RG, *params),
+            params[-1],
+            flatten_properties=True,
+            provider_defaults=("location",) if name == "Server" else (),
+        )
+        for name, arm_path, root, params in (
+            ("Server", "", "Server", ("serverName",)),
+            ("Database", "/databases", "Database", ("serverName", "databaseName")),
+            ("FirewallRule", "/firewallRules", "FirewallRule", ("serverName", "firewallRuleName")),
+            (
+                "AdministratorsMicrosoftEntra",
+                "/administrators",
+                "AdministratorMicrosoftEntraAdd",
+                ("serverName", "objectId"),
+            ),
+        )
+    ),
+    Contract(
+        "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+        "Microsoft.MachineLearningServices/workspaces/outboundRules",
+        ML_VERSION,
+        _ML_SCHEMA,
+        "OutboundRuleBasicResource",
+        (_RG, "workspaceName", "ruleName"),
+        "ruleName",
+    ),
+    Contract(
+        "azure-native:authorization:RoleDefinition",
+        "Microsoft.Authorization/roleDefinitions",
+        "2022-05-01-preview",
+        "authorization-2022-05-01-preview.json",
+        "RoleDefinition",
+        ("scope", "roleDefinitionId"),
+        "roleDefinitionId",
+        flatten_properties=True,
+    ),
+)
 CONTRACTS: tuple[Contract, ...] = (
     *_CORE,
     *(
@@ -296,6 +366,7 @@ CONTRACTS: tuple[Contract, ...] = (
         for name, arm_type, params in _CDN_TYPES
     ),
     *_GLOBAL_ENTRY,
+    *_BACKING,
 )
 
 BY_PULUMI_TYPE: dict[str, Contract] = {c.pulumi_type: c for c in CONTRACTS}
