@@ -31,6 +31,7 @@ from .backing_args import (
     DatabaseArgs,
     DeploymentBackingArgs,
     DeploymentDatabaseArgs,
+    EntraAdministratorArgs,
     PostgresDatabaseArgs,
 )
 from .errors import InferenceClusterArgsError, Problem
@@ -49,6 +50,7 @@ __all__ = [
     "DeploymentDatabaseArgs",
     "DiagnosticsArgs",
     "EndpointArgs",
+    "EntraAdministratorArgs",
     "EnvironmentArgs",
     "ExistingWorkspaceArgs",
     "GlobalInferenceService",

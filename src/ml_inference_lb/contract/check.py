@@ -7,13 +7,14 @@ resource its inline ARM template PUTs (the traffic update re-PUTs the whole onli
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..plan.engine import PlanResult
 from .contracts import BY_ARM_TYPE, BY_PULUMI_TYPE, Contract, needs_contract
-from .schema import load
+from .schema import Schema, load
 from .validate import Severity, Validator
 from .wire import build_body
 
@@ -115,12 +116,23 @@ def _validate(
     expressions: bool,
     stats: CheckStats | None,
 ) -> list[Violation]:
-    validator = Validator(load(contract.schema_file), expressions=expressions)
+    validator = Validator(schema_of(contract), expressions=expressions)
     validator.check({"kind": "model", "model": contract.root_model}, body, "")
     if stats is not None:
         stats.resources += 1
         stats.values += validator.checked
     return [Violation(name, pulumi_type, _where(prefix, f.path), f.message, f.severity) for f in validator.findings]
+
+
+def schema_of(contract: Contract) -> Schema:
+    """The contract's schema, with the enum values the contract adds (``Contract.enum_additions``)."""
+    schema = load(contract.schema_file)
+    if not contract.enum_additions:
+        return schema
+    enums = dict(schema.enums)
+    for name, extra in contract.enum_additions.items():
+        enums[name] = [*enums[name], *extra]
+    return dataclasses.replace(schema, enums=enums)
 
 
 def _where(prefix: str, path: str) -> str:

@@ -39,6 +39,8 @@ class Contract:
     """The provider implements it outside ARM: the inputs themselves are checked, nothing is moved."""
     input_renames: Mapping[str, str] = field(default_factory=dict)
     """Pulumi inputs named differently from the body member they fill (``inferencePoolProperties`` -> ``properties``)."""
+    enum_additions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Enum values Azure accepts that the schema's SDK enum lacks (each one explained in ``caveat``)."""
 
 
 _CORE: tuple[Contract, ...] = (
@@ -268,6 +270,11 @@ _GLOBAL_ENTRY: tuple[Contract, ...] = (
 )
 _REDIS = ("redisenterprise-2025-07-01.json", "2025-07-01")
 _POSTGRES = ("dbforpostgresql-2025-08-01.json", "2025-08-01")
+_POSTGRES_HA_CAVEAT = (
+    "azure-mgmt-postgresqlflexibleservers 2.0.0 types highAvailability.mode with an enum of ZoneRedundant and "
+    "SameZone only; pulumi-azure-native 3.29's enum for the same API version also has Disabled and sends it by "
+    "default (dbforpostgresql.HighAvailabilityArgs), as does the .NET SDK: Disabled is accepted as well."
+)
 _BACKING: tuple[Contract, ...] = (
     *(
         Contract(
@@ -303,6 +310,8 @@ _BACKING: tuple[Contract, ...] = (
             params[-1],
             flatten_properties=True,
             provider_defaults=("location",) if name == "Server" else (),
+            enum_additions={"HighAvailabilityMode": ("Disabled",)} if name == "Server" else {},
+            caveat=_POSTGRES_HA_CAVEAT if name == "Server" else "",
         )
         for name, arm_path, root, params in (
             ("Server", "", "Server", ("serverName",)),

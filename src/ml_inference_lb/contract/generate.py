@@ -49,6 +49,11 @@ class Source:
     module: str
     style: str  # "msrest", "hybrid" or "swagger" (module is then a vendored swagger excerpt in schemas/)
     roots: tuple[str, ...]
+    pulumi_module: str | None = None
+    """The pulumi-azure-native module of these types. When given, a property whose SDK name differs from its
+    wire name only in case (``storage_size_gb`` / ``storageSizeGB``) takes Pulumi's own input name: the wire
+    name when Pulumi has an input of that name, else the SDK's. The SDK alone cannot tell, because it does
+    not say whether the REST spec renamed the property (``x-ms-client-name``)."""
 
 
 SOURCES: tuple[Source, ...] = (
@@ -177,6 +182,7 @@ SOURCES: tuple[Source, ...] = (
         "azure.mgmt.authorization.v2022_05_01_preview.models",
         "msrest",
         ("RoleDefinition",),
+        pulumi_module="authorization",
     ),
     Source(
         "redisenterprise-2025-07-01.json",
@@ -186,6 +192,7 @@ SOURCES: tuple[Source, ...] = (
         "azure.mgmt.redisenterprise.models",
         "msrest",
         ("Cluster", "Database", "AccessPolicyAssignment"),
+        pulumi_module="redisenterprise",
     ),
     Source(
         "dbforpostgresql-2025-08-01.json",
@@ -195,6 +202,7 @@ SOURCES: tuple[Source, ...] = (
         "azure.mgmt.postgresqlflexibleservers.models",
         "msrest",
         ("Server", "Database", "FirewallRule", "AdministratorMicrosoftEntraAdd"),
+        pulumi_module="dbforpostgresql",
     ),
     Source(
         "resources-2024-07-01.json",
@@ -229,9 +237,10 @@ _ENUM_REF = re.compile(r"_models\.(\w+)|models\.(?:_\w+\.)?(\w+)")
 class _Builder:
     """Collects models and enums reachable from the roots of one source."""
 
-    def __init__(self, module: ModuleType, style: str) -> None:
+    def __init__(self, module: ModuleType, style: str, pulumi_inputs: frozenset[str] = frozenset()) -> None:
         self.module = module
         self.style = style
+        self.pulumi_inputs = pulumi_inputs
         self.models: dict[str, dict[str, Any]] = {}
         self.enums: dict[str, list[str]] = {}
 
@@ -298,8 +307,11 @@ class _Builder:
                 if key in rules:
                     field[key] = rules[key]
             parts = [p.replace("\\.", ".") for p in re.split(r"(?<!\\)\.", spec["key"])]
-            if _camel(attr) != parts[-1]:
-                field["client_name"] = _camel(attr)  # the name the SDK (and Pulumi) shows for it
+            client_name = _camel(attr)
+            if client_name.lower() == parts[-1].lower() and parts[-1] in self.pulumi_inputs:
+                client_name = parts[-1]
+            if client_name != parts[-1]:
+                field["client_name"] = client_name  # the name the SDK (and Pulumi) shows for it
             target = root
             for part in parts[:-1]:  # a flattened property: nest it under its wire parent
                 holder = target["fields"].setdefault(part, {"type": {"kind": "inline", "fields": {}}, "flatten": True})
@@ -484,6 +496,20 @@ def _camel(snake: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def _pulumi_inputs(module: str | None) -> frozenset[str]:
+    """Every input name of a pulumi-azure-native module (its ``@pulumi.getter(name=...)`` declarations)."""
+    if module is None:
+        return frozenset()
+    package = importlib.import_module(f"pulumi_azure_native.{module}")
+    names: set[str] = set()
+    for path in getattr(package, "__path__", []):
+        for file_name in os.listdir(path):
+            if file_name.endswith(".py"):
+                with open(os.path.join(path, file_name), encoding="utf-8") as handle:
+                    names.update(re.findall(r'@pulumi\.getter\(name="([^"]+)"\)', handle.read()))
+    return frozenset(names)
+
+
 def build(source: Source) -> dict[str, Any]:
     builder: _Builder | _SwaggerBuilder
     if source.style == "swagger":
@@ -491,7 +517,7 @@ def build(source: Source) -> dict[str, Any]:
             builder = _SwaggerBuilder(json.load(handle)["definitions"])
         licence = "MIT, Copyright (c) Microsoft Corporation; see LICENSE-azure-rest-api-specs.txt"
     else:
-        builder = _Builder(importlib.import_module(source.module), source.style)
+        builder = _Builder(importlib.import_module(source.module), source.style, _pulumi_inputs(source.pulumi_module))
         licence = "MIT, Copyright (c) Microsoft Corporation; see LICENSE-azure-sdk-for-python.txt"
     for root in source.roots:
         builder.add(root)

@@ -208,7 +208,7 @@ def _administrator(problems: Problems, path: str, raw_value: Any) -> EntraAdmini
     return EntraAdministratorSpec(
         object_id=raw.get("object_id"),
         principal_name=raw.get("principal_name"),
-        principal_type="servicePrincipal" if kind == "service_principal" else kind,  # type: ignore[arg-type]
+        principal_type={"user": "User", "group": "Group", "service_principal": "ServicePrincipal"}[kind],  # type: ignore[arg-type]
     )
 
 

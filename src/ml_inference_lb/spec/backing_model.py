@@ -94,7 +94,7 @@ class EntraAdministratorSpec:
     """``pulumi.Input[str]``."""
     principal_name: Any
     """``pulumi.Input[str]``: the PostgreSQL role name it signs in with."""
-    principal_type: Literal["user", "group", "servicePrincipal"]
+    principal_type: Literal["User", "Group", "ServicePrincipal"]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import machinelearningservices as ml
 
 from .. import naming
-from ..roles import assign_role, built_in_role
+from ..roles import assign_role
 from ..workspace import WorkspaceRefs
 from .common import resource_group_id
 from .common import subscription_of as _subscription
@@ -93,7 +93,7 @@ def _approval(
 ) -> list[pulumi.Resource]:
     description = f"ml-inference-lb: workspace of cluster {cluster} approves its private endpoint"
     if target.subresource == REDIS_SUBRESOURCE:
-        role_id: pulumi.Input[str] = built_in_role(AI_NETWORK_CONNECTION_APPROVER, parent)
+        role_id = _role_in_subscription_of(target.service_id, AI_NETWORK_CONNECTION_APPROVER)
         return [
             assign_role(
                 naming.child(cluster, target.approver_role),
@@ -127,13 +127,16 @@ def _approval(
             naming.child(cluster, target.approver_role),
             workspace_principal,
             target.service_id,
-            pulumi.Output.all(target.service_id, guid).apply(
-                lambda v: (
-                    f"/subscriptions/{_subscription(v[0])}/providers/Microsoft.Authorization/roleDefinitions/{v[1]}"
-                )
-            ),
+            _role_in_subscription_of(target.service_id, guid),
             description,
             parent,
             depends_on=[*target.after, definition],
         ),
     ]
+
+
+def _role_in_subscription_of(service_id: pulumi.Input[str], role: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A role definition id in the subscription of the resource it is assigned on."""
+    return pulumi.Output.all(service_id, role).apply(
+        lambda v: f"/subscriptions/{_subscription(v[0])}/providers/Microsoft.Authorization/roleDefinitions/{v[1]}"
+    )

@@ -109,7 +109,7 @@ def build_database(
                 group,
                 principal.object_id,
                 principal.role_name,
-                "servicePrincipal",
+                "ServicePrincipal",
                 client.tenant_id,
                 _after(parent, ready),
             )
