@@ -101,7 +101,9 @@ def test_redis_local_password_path() -> None:
     client = runtime.redis_client(environ=env, credential=RefusingCredential())
     kwargs = client.connection_pool.connection_kwargs
     assert (kwargs["host"], kwargs["port"], kwargs["password"]) == ("127.0.0.1", 56379, "pw")
-    assert kwargs["socket_timeout"] == runtime.DEFAULT_REDIS_TIMEOUT_S
+    assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == runtime.DEFAULT_REDIS_TIMEOUT_S
+    # A cache outage must not turn into requests that outlast the endpoint's timeout: one quick retry.
+    assert client.get_retry().get_retries() == 1
     assert kwargs.get("credential_provider") is None
     assert client.connection_pool.connection_class.__name__ == "Connection"  # no TLS locally
 

@@ -51,7 +51,11 @@ DEFAULT_CONNECT_TIMEOUT_S = 3
 """libpq's ``connect_timeout`` (whole seconds, at least 2): a database that is down fails the request
 quickly instead of holding it until the endpoint's request timeout."""
 DEFAULT_REDIS_TIMEOUT_S = 0.5
-"""Socket connect and read timeout of Redis calls: a cache that is down costs at most this per call."""
+"""Socket connect and read timeout of Redis calls."""
+DEFAULT_REDIS_RETRIES = 1
+"""Retries of a failed Redis call, without backoff. redis-py 8 retries 10 times with a backoff of up to
+1 s by default (``redis/_defaults.py``), which turns a cache outage into requests that outlast the
+endpoint's timeout; a cache should fail fast so the script can fall back to the database."""
 
 
 class BackingServiceNotConfigured(RuntimeError):
@@ -93,6 +97,7 @@ def redis_client(
     credential: Any = None,
     credential_provider: Any = None,
     timeout: float = DEFAULT_REDIS_TIMEOUT_S,
+    retries: int = DEFAULT_REDIS_RETRIES,
     environ: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> Any:
@@ -101,13 +106,16 @@ def redis_client(
     With ``REDIS_PASSWORD`` it signs in with that password. Without, with a Microsoft Entra token of
     ``credential`` (default: :func:`default_credential`) through a ``redis-entraid`` credential provider
     that renews the token in the background; or with the ``credential_provider`` given (a
-    ``redis.credentials.CredentialProvider``). ``kwargs`` go to the client.
+    ``redis.credentials.CredentialProvider``). Each call waits at most ``timeout`` per attempt and is
+    retried ``retries`` times at once. ``kwargs`` go to the client.
     """
     env = os.environ if environ is None else environ
     if not env.get(REDIS_HOST):
         raise BackingServiceNotConfigured("REDIS_HOST is not set: this deployment does not use backing_services.cache")
     redis = _require("redis", "a Redis client")
+    backoff = _require("redis.backoff", "a Redis client")
     options: dict[str, Any] = {
+        "retry": _require("redis.retry", "a Redis client").Retry(backoff.NoBackoff(), retries),
         "host": env[REDIS_HOST],
         "port": int(env.get(REDIS_PORT, "6379")),
         "ssl": env.get(REDIS_SSL, "false") == "true",
