@@ -259,3 +259,106 @@ def valid_pool_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         extra["endpoint"]["description"] = draw(st.text(max_size=40))
     return cluster_args(*deployments, backend="inference_pool", **extra)
+
+
+# --- backing services ---------------------------------------------------------------------------------------
+REDIS_SKU = st.sampled_from(
+    ["Balanced_B0", "Balanced_B5", "MemoryOptimized_M10", "ComputeOptimized_X3", "Balanced_B50"]
+)
+PG_SIZE = st.sampled_from(
+    [("Burstable", "Standard_B1ms"), ("GeneralPurpose", "Standard_D2ds_v5"), ("MemoryOptimized", "Standard_E4ds_v5")]
+)
+IDENTIFIER = st.from_regex(r"\A[a-z_][a-z0-9_]{0,12}\Z")
+EXISTING_REDIS = "/subscriptions/s/resourceGroups/rg-shared/providers/Microsoft.Cache/redisEnterprise/shared"
+EXISTING_PG = "/subscriptions/s/resourceGroups/rg-shared/providers/Microsoft.DBforPostgreSQL/flexibleServers/shared"
+
+
+@st.composite
+def cache_args(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.integers(0, 3)) == 0:
+        return {
+            "id": EXISTING_REDIS,
+            **draw(st.fixed_dictionaries({}, optional={"clustering_policy": st.just("OSSCluster")})),
+        }
+    sku = draw(REDIS_SKU)
+    policies = ["EnterpriseCluster", "OSSCluster"] + (["NoCluster"] if sku != "Balanced_B50" else [])
+    return draw(
+        st.fixed_dictionaries(
+            {"sku": st.just(sku)},
+            optional={
+                "high_availability": st.booleans(),
+                "clustering_policy": st.sampled_from(policies),
+                "eviction_policy": st.sampled_from(["VolatileLRU", "AllKeysLRU", "NoEviction"]),
+                "name": st.from_regex(r"\A[a-z][a-z0-9]{2,10}(-[a-z0-9]{1,5})?\Z"),
+            },
+        )
+    )
+
+
+@st.composite
+def database_args(draw: st.DrawFn) -> dict[str, Any]:
+    databases = draw(st.lists(IDENTIFIER, min_size=1, max_size=3, unique=True))
+    out: dict[str, Any] = {"databases": [{"name": n} for n in databases]}
+    if draw(st.integers(0, 3)) == 0:
+        return {"id": EXISTING_PG, **out, **({"access": "manual"} if draw(st.booleans()) else {})}
+    tier, sku = draw(PG_SIZE)
+    out.update({"tier": tier, "sku": sku})
+    if draw(st.booleans()):
+        out["version"] = draw(st.sampled_from(["15", "16", "17", "18"]))
+    if draw(st.booleans()):
+        out["storage_size_gb"] = draw(st.sampled_from([32, 64, 128, 512]))
+    if tier != "Burstable" and draw(st.booleans()):
+        mode = draw(st.sampled_from(["same_zone", "zone_redundant"]))
+        out["high_availability"] = mode
+        if mode == "zone_redundant" and draw(st.booleans()):
+            out["zone"], out["standby_zone"] = draw(st.sampled_from([("1", "2"), ("2", "3"), ("3", "1")]))
+    elif draw(st.booleans()):
+        out["zone"] = draw(st.sampled_from(["1", "2", "3"]))
+    if draw(st.booleans()):
+        out["administrator"] = {
+            "object_id": "00000000-0000-0000-0000-0000000000aa",
+            "principal_name": "dba",
+            "principal_type": draw(st.sampled_from(["user", "group", "service_principal"])),
+        }
+        if draw(st.booleans()):
+            out["access"] = "manual"
+    return out
+
+
+@st.composite
+def valid_backing_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid managed-online args with ``backing_services`` and each deployment's use of them."""
+    args = draw(valid_cluster_args())
+    services: dict[str, Any] = {}
+    kinds = draw(st.sampled_from([("cache",), ("database",), ("cache", "database")]))
+    if "cache" in kinds:
+        services["cache"] = draw(cache_args())
+    if "database" in kinds:
+        services["database"] = draw(database_args())
+    if "existing_workspace" in args:
+        services["connectivity"] = draw(st.sampled_from(["private_endpoint", "public"]))
+    else:
+        isolation = args["workspace"].get("isolation_mode", "AllowInternetOutbound")
+        allowed = {"Disabled": ["public"], "AllowInternetOutbound": ["private_endpoint", "public"]}.get(
+            isolation, ["private_endpoint"]
+        )
+        if draw(st.booleans()):
+            services["connectivity"] = draw(st.sampled_from(allowed))
+    args["backing_services"] = services
+    names = [d["name"] for d in services.get("database", {}).get("databases", [])]
+    for deployment in args["deployments"]:
+        env = deployment.get("environment_variables", {})
+        deployment["environment_variables"] = {k: v for k, v in env.items() if not k.startswith(("PG", "REDIS_"))}
+        use: dict[str, Any] = {}
+        if "cache" in services and draw(st.booleans()):
+            use["cache"] = draw(st.booleans())
+        if names and draw(st.booleans()):
+            use["database"] = draw(
+                st.one_of(
+                    st.booleans(),
+                    st.fixed_dictionaries({"name": st.sampled_from(names)}, optional={"schema": IDENTIFIER}),
+                )
+            )
+        if use:
+            deployment["backing_services"] = use
+    return args
