@@ -1,10 +1,10 @@
 """The private path from the deployments to the services: private-endpoint outbound rules of the
 workspace's managed network (``workspaces/outboundRules``, API 2025-12-01).
 
-Azure ML creates a private endpoint in its managed virtual network for each such rule; Azure
-Database for PostgreSQL flexible server and Azure Managed Redis are among the targets it lists
-(azure-ai-docs ``articles/machine-learning/how-to-managed-network.md``, "Private endpoints", and the
-resource types of the *Azure AI Enterprise Network Connection Approver* role on the same page). The
+Azure ML creates a private endpoint in its managed virtual network for each such rule. Its list of
+targets names "Azure Database for PostgreSQL Flexible Server" and "Azure Redis Cache"; the resource types
+of the *Azure AI Enterprise Network Connection Approver* role on the same page name "Azure Managed Redis"
+(azure-ai-docs ``articles/machine-learning/how-to-managed-network.md``). The
 private-link sub-resources are ``redisEnterprise`` and ``postgresqlServer`` (azure-docs
 ``articles/private-link/private-endpoint-overview.md``, "Private link resource").
 

@@ -24,8 +24,8 @@ from .. import naming
 from .common import ArmId, Placement, generated_name
 from .principal import ServingPrincipal
 
-# Azure Database for PostgreSQL, public access networking: a firewall rule from 0.0.0.0 to 0.0.0.0 admits
-# connections from any Azure service (azure-databases-docs articles/postgresql/network/concepts-networking-public.md).
+# A firewall rule from 0.0.0.0 to 0.0.0.0 admits connections from any Azure service, other customers' included
+# (azure-databases-docs articles/postgresql/network/how-to-networking-servers-deployed-public-access-add-firewall-rules.md).
 ALLOW_AZURE_SERVICES = "0.0.0.0"
 
 
