@@ -154,7 +154,6 @@ def _new_server(
         ),
         resource_group_name=placement.resource_group_name,
         location=placement.location,
-        create_mode="Create",
         version=server.version,
         sku={"name": server.sku, "tier": server.tier},
         storage={"storage_size_gb": server.storage_size_gb, "auto_grow": "Enabled"},
