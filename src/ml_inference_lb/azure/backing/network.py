@@ -82,7 +82,10 @@ def private_endpoint_rules(
                     spark_enabled=False,
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[*approval, *target.after, *workspace.resources]),
+            # After the managed network is provisioned (azure/managed_network.py): one workspace operation at a time.
+            opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[*approval, *target.after, *workspace.resources, *workspace.compute_ready]
+            ),
         )
         created += [*approval, rule]
     return tuple(created)
