@@ -209,6 +209,8 @@ def test_private_endpoints_through_the_managed_network_with_approval_rights() ->
         },
     }
     assert pg_rule.inputs["properties"]["destination"]["subresourceTarget"] == "postgresqlServer"
+    provisioning = one(result, "ManagedNetworkProvisioning")
+    assert provisioning.urn in redis_rule.dependencies and provisioning.urn in pg_rule.dependencies
     redis_approver = one(result, "authorization:RoleAssignment", "demo-redis-pe-approver")
     assert redis_approver.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{APPROVER_ROLE}")
     assert redis_approver.inputs["scope"] == redis_rule.inputs["properties"]["destination"]["serviceResourceId"]
