@@ -12,6 +12,7 @@ from typing import Any
 
 _specs: ContextVar[list[Any] | None] = ContextVar("ml_inference_lb_specs", default=None)
 _services: ContextVar[list[Any] | None] = ContextVar("ml_inference_lb_services", default=None)
+_waivers: ContextVar[list[Any] | None] = ContextVar("ml_inference_lb_waivers", default=None)
 
 
 def start() -> tuple[list[Any], list[Any]]:
@@ -34,3 +35,19 @@ def record_service(spec: Any) -> None:
     collected = _services.get()
     if collected is not None:
         collected.append(spec)
+
+
+def start_waivers() -> list[Any]:
+    """Begin collecting deployability waivers (``ml_inference_lb.deployability.waive``) in this context."""
+    waivers: list[Any] = []
+    _waivers.set(waivers)
+    return waivers
+
+
+def record_waiver(waiver: Any) -> bool:
+    """Record a waiver; False when no plan is collecting (a real ``pulumi up``), where waivers mean nothing."""
+    collected = _waivers.get()
+    if collected is None:
+        return False
+    collected.append(waiver)
+    return True

@@ -79,6 +79,8 @@ class PlanResult:
     """The validated spec of every ``InferenceCluster`` the program built, in order."""
     services: tuple[Any, ...] = ()
     """The validated spec of every ``GlobalInferenceService`` (its regions' clusters are in ``specs`` too)."""
+    waivers: tuple[Any, ...] = ()
+    """Every ``ml_inference_lb.deployability.Waiver`` the program declared with ``waive()``."""
 
     def by_urn(self, urn: str) -> RegisteredResource:
         for r in self.resources:
@@ -230,6 +232,7 @@ def run(
     full_config = {(k if ":" in k else f"{project}:{k}"): v for k, v in (config or {}).items()}
     pulumi.runtime.set_all_config(full_config)
     specs, services = registry.start()
+    waivers = registry.start_waivers()
     _sync_await(run_in_stack(program))
     stack_urn = f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
     outputs = mask(monitor.outputs_by_urn.get(stack_urn, {}))
@@ -240,6 +243,7 @@ def run(
         outputs=outputs,
         specs=tuple(specs),
         services=tuple(services),
+        waivers=tuple(waivers),
     )
 
 
