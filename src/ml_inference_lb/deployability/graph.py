@@ -50,11 +50,36 @@ class EndpointPut:
 
     @property
     def traffic(self) -> dict[str, int]:
-        return _int_map(self.properties.get("traffic"))
+        return traffic_of(self.body)[0]
 
     @property
     def mirror_traffic(self) -> dict[str, int]:
-        return _int_map(self.properties.get("mirrorTraffic"))
+        return traffic_of(self.body)[1]
+
+
+def traffic_of(body: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """(live traffic, mirrored traffic) an endpoint PUT body sets; empty where the body leaves them out."""
+    properties = body.get("properties")
+    properties = properties if isinstance(properties, Mapping) else {}
+    return _int_map(properties.get("traffic")), _int_map(properties.get("mirrorTraffic"))
+
+
+def autoscale_bounds_of(setting_inputs: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(lowest minimum, highest maximum) over an autoscale setting's profiles."""
+    lows, highs = [], []
+    for profile in setting_inputs.get("profiles") or []:
+        capacity = profile.get("capacity") if isinstance(profile, Mapping) else None
+        if isinstance(capacity, Mapping):
+            lows.append(_int(capacity.get("minimum")))
+            highs.append(_int(capacity.get("maximum")))
+    return (min(lows), max(highs)) if highs else None
+
+
+def capacity_of(inputs: Mapping[str, Any]) -> int | None:
+    """``sku.capacity`` in a deployment's inputs (or PUT body)."""
+    sku = inputs.get("sku")
+    value = sku.get("capacity") if isinstance(sku, Mapping) else None
+    return int(value) if isinstance(value, (int, float)) else None
 
 
 class PlanGraph:
@@ -176,24 +201,14 @@ class PlanGraph:
     @staticmethod
     def capacity(deployment: RegisteredResource) -> int | None:
         """``sku.capacity`` the deployment's PUT sends."""
-        sku = deployment.inputs.get("sku")
-        value = sku.get("capacity") if isinstance(sku, Mapping) else None
-        return int(value) if isinstance(value, (int, float)) else None
+        return capacity_of(deployment.inputs)
 
     def autoscale_bounds(self, deployment: RegisteredResource) -> tuple[int, int] | None:
         """(lowest minimum, highest maximum) over the deployment's autoscale profiles, if it has autoscale."""
         setting = self.autoscale_of(deployment)
         if setting is None or setting.inputs.get("enabled") is False:
             return None
-        lows, highs = [], []
-        for profile in setting.inputs.get("profiles") or []:
-            capacity = profile.get("capacity") if isinstance(profile, Mapping) else None
-            if isinstance(capacity, Mapping):
-                lows.append(_int(capacity.get("minimum")))
-                highs.append(_int(capacity.get("maximum")))
-        if not highs:
-            return None
-        return min(lows), max(highs)
+        return autoscale_bounds_of(setting.inputs)
 
     def peak_instances(self, deployment: RegisteredResource) -> int:
         """Most instances the deployment may run: its autoscale maximum, else its capacity."""
