@@ -1,10 +1,12 @@
-"""The ``ml-inference-lb`` command: ``plan`` (offline engine) and ``local up`` (local target)."""
+"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine) and ``local up`` (local target)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
 from .errors import InferenceClusterArgsError
@@ -21,12 +23,60 @@ def config_pairs(values: Sequence[str]) -> dict[str, str]:
     return pairs
 
 
-def _plan(ns: argparse.Namespace) -> int:
-    from .plan import render_json, render_tree, run_directory
+def load_measurements(path: str | None) -> Any:
+    """``--measurements FILE``: a JSON object for ``ml_inference_lb.deployability.Measurements``."""
+    from .deployability import Measurements
 
+    if path is None:
+        return Measurements()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return Measurements.from_mapping(json.load(handle))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"error: --measurements {path}: {error}") from error
+
+
+def _plan(ns: argparse.Namespace) -> int:
+    from .deployability import check_plan, render_findings
+    from .plan import plan_document, render_tree, run_directory
+
+    if ns.old is not None:
+        return _rollout(ns.old, ns.directory, ns)
     result = run_directory(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
-    print(render_json(result) if ns.json else render_tree(result, show_inputs=not ns.names_only))
+    report = check_plan(result, load_measurements(ns.measurements))
+    if ns.json:
+        document = plan_document(result)
+        document["findings"] = report.as_json()
+        document["skipped_rules"] = [{"rule": rule, "why": why} for rule, why in report.skipped]
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_tree(result, show_inputs=not ns.names_only))
+        print(render_findings(report))
+    return _exit_for(report, ns.fail_on)
+
+
+def _exit_for(report: Any, fail_on: str) -> int:
+    if fail_on == "error" and report.blocking:
+        return 1
+    if fail_on == "warning" and any(f.waived is None for f in report.findings):
+        return 1
     return 0
+
+
+def _rollout(old_dir: str, new_dir: str, ns: argparse.Namespace) -> int:
+    from .plan import run_directory
+    from .rollout import render_report, simulate
+
+    config = config_pairs(ns.config)
+    old = run_directory(old_dir, stack=ns.stack, config=config)
+    new = run_directory(new_dir, stack=ns.stack, config=config)
+    report = simulate(old, new)
+    print(render_report(report, as_json=ns.json))
+    return 0 if report.safe else 1
+
+
+def _diff(ns: argparse.Namespace) -> int:
+    return _rollout(ns.old_directory, ns.new_directory, ns)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +95,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
     plan.add_argument("--names-only", action="store_true", help="tree of types and names, without inputs")
+    plan.add_argument(
+        "--measurements", metavar="FILE", help="JSON of measured facts for the rules (model_load_seconds, vcpu_quota)"
+    )
+    plan.add_argument(
+        "--fail-on",
+        choices=("never", "error", "warning"),
+        default="never",
+        help="exit 1 when a deployability finding of this severity (or worse) is not waived (default never)",
+    )
+    plan.add_argument(
+        "--from",
+        dest="old",
+        metavar="OLD_DIR",
+        help="instead: what `pulumi up` of DIR does to a stack deployed from OLD_DIR (same as `diff OLD_DIR DIR`)",
+    )
     plan.set_defaults(handler=_plan)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what the next `pulumi up` does going from OLD_DIR's program to NEW_DIR's, and whether serving survives",
+    )
+    diff.add_argument("old_directory", metavar="OLD_DIR", help="the program the stack was deployed from")
+    diff.add_argument("new_directory", metavar="NEW_DIR", help="the program of the next `pulumi up`")
+    diff.add_argument("--json", action="store_true", help="print one JSON object: steps and violations")
+    diff.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config both programs read"
+    )
+    diff.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
+    diff.set_defaults(handler=_diff)
 
     try:
         from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]

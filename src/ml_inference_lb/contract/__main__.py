@@ -14,20 +14,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="print which types and properties are checked")
     parser.add_argument("--examples", help="with --report: also count what the programs under this folder send")
     parser.add_argument("program", nargs="?", help="a Pulumi program folder to plan offline and check")
+    parser.add_argument(
+        "--no-rules", action="store_true", help="check request bodies only, without the deployability rules"
+    )
+    parser.add_argument("--measurements", metavar="FILE", help="JSON of measured facts for the deployability rules")
     args = parser.parse_args(argv)
     if args.report:
         print(render(coverage(args.examples), with_sent=bool(args.examples)))
         return 0
     if not args.program:
         parser.error("give --report or a program folder")
+    from ..cli import load_measurements
+    from ..deployability import check_plan as check_deployability
+    from ..deployability import render_findings
     from ..plan.engine import run_directory
 
-    violations = check_plan(run_directory(args.program))
+    plan = run_directory(args.program)
+    violations = check_plan(plan)
     for violation in violations:
         print(violation)
     errors = [v for v in violations if v.severity == "error"]
     print(f"{len(errors)} errors, {len(violations) - len(errors)} warnings", file=sys.stderr)
-    return 1 if errors else 0
+    blocking = 0
+    if not args.no_rules:
+        report = check_deployability(plan, load_measurements(args.measurements))
+        print(render_findings(report))
+        blocking = len(report.blocking)
+    return 1 if errors or blocking else 0
 
 
 if __name__ == "__main__":

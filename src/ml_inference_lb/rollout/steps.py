@@ -56,9 +56,9 @@ def _tokens(path: str) -> list[str | int]:
 
 def _get(value: Any, tokens: list[str | int]) -> tuple[bool, Any]:
     for token in tokens:
-        if isinstance(token, int) and isinstance(value, list) and token < len(value):
-            value = value[token]
-        elif isinstance(token, str) and isinstance(value, Mapping) and token in value:
+        if (isinstance(token, int) and isinstance(value, list) and token < len(value)) or (
+            isinstance(token, str) and isinstance(value, Mapping) and token in value
+        ):
             value = value[token]
         else:
             return False, None
@@ -73,9 +73,9 @@ def get_path(value: Any, path: str) -> tuple[bool, Any]:
 def _set(value: Any, tokens: list[str | int], item: Any) -> None:
     found, container = _get(value, tokens[:-1])
     last = tokens[-1]
-    if found and isinstance(container, dict) and isinstance(last, str):
-        container[last] = item
-    elif found and isinstance(container, list) and isinstance(last, int) and last < len(container):
+    if (found and isinstance(container, dict) and isinstance(last, str)) or (
+        found and isinstance(container, list) and isinstance(last, int) and last < len(container)
+    ):
         container[last] = item
 
 

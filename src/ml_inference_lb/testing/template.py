@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..contract import Violation, check_plan
+from ..deployability import Measurements, Report, Waiver
+from ..deployability import check_plan as check_deployability
 from ..plan.engine import PlanResult, RegisteredResource, run, run_directory
+from ..rollout import RolloutReport, simulate
 from .match import as_matcher
 from .names import NameRecord, name_snapshot
 
@@ -139,6 +142,44 @@ class Template:
                 + "\n  ".join(str(v) for v in failing)
             )
         return violations
+
+    def findings(self, measurements: Measurements | None = None, *, waivers: tuple[Waiver, ...] = ()) -> Report:
+        """The deployability rules' findings (``ml_inference_lb.deployability``), waived ones marked."""
+        return check_deployability(self.plan, measurements, waivers=waivers)
+
+    def check_rules(
+        self,
+        measurements: Measurements | None = None,
+        *,
+        allow_warnings: bool = True,
+        waivers: tuple[Waiver, ...] = (),
+    ) -> Report:
+        """Assert no deployability rule fails (waived findings never fail); returns the full report.
+
+        Raises ``AssertionError`` listing every unwaived error (and warning, unless ``allow_warnings``).
+        """
+        report = self.findings(measurements, waivers=waivers)
+        failing = [f for f in report.findings if f.blocking or (not allow_warnings and f.waived is None)]
+        if failing:
+            raise AssertionError(
+                f"{len(failing)} deployability finding(s):\n  "
+                + "\n  ".join(f"{f}\n      fix: {f.fix}" for f in failing)
+            )
+        return report
+
+    def rollout_from(self, old: Template) -> RolloutReport:
+        """What the next ``pulumi up`` of this program does to a stack deployed from ``old`` (``ml_inference_lb.rollout``)."""
+        return simulate(old.plan, self.plan)
+
+    def assert_safe_rollout_from(self, old: Template) -> RolloutReport:
+        """Assert the update from ``old`` keeps every serving invariant; the message names each broken step."""
+        report = self.rollout_from(old)
+        if not report.safe:
+            raise AssertionError(
+                "the next `pulumi up` breaks serving:\n  "
+                + "\n  ".join(f"{v}\n      safe recipe: {v.recipe}" for v in report.violations)
+            )
+        return report
 
 
 def _named(name: str | None) -> str:
