@@ -54,13 +54,16 @@ def _tokens(path: str) -> list[str | int]:
     return [int(t[1:-1]) if t.startswith("[") else t for t in re.findall(r"\[\d+\]|[^.\[\]]+", path)]
 
 
+def _step(value: Any, token: str | int) -> tuple[bool, Any]:
+    if isinstance(token, int):
+        return (True, value[token]) if isinstance(value, list) and token < len(value) else (False, None)
+    return (True, value[token]) if isinstance(value, Mapping) and token in value else (False, None)
+
+
 def _get(value: Any, tokens: list[str | int]) -> tuple[bool, Any]:
     for token in tokens:
-        if (isinstance(token, int) and isinstance(value, list) and token < len(value)) or (
-            isinstance(token, str) and isinstance(value, Mapping) and token in value
-        ):
-            value = value[token]
-        else:
+        found, value = _step(value, token)
+        if not found:
             return False, None
     return True, value
 
@@ -73,10 +76,10 @@ def get_path(value: Any, path: str) -> tuple[bool, Any]:
 def _set(value: Any, tokens: list[str | int], item: Any) -> None:
     found, container = _get(value, tokens[:-1])
     last = tokens[-1]
-    if (found and isinstance(container, dict) and isinstance(last, str)) or (
-        found and isinstance(container, list) and isinstance(last, int) and last < len(container)
-    ):
+    if found and isinstance(container, dict) and isinstance(last, str):
         container[last] = item
+    elif found and isinstance(container, list) and isinstance(last, int) and last < len(container):
+        container.__setitem__(last, item)
 
 
 def apply_ignore_changes(new: Mapping[str, Any], old: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
