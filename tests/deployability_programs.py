@@ -51,6 +51,7 @@ def raw_program(**fault: Any) -> None:
         "traffic": {"blue": 100},
         "green_instance_type": None,
         "without": (),
+        "traffic_step": True,
     }
     unknown = set(fault) - set(options)
     assert not unknown, f"unknown fault {unknown}"
@@ -206,13 +207,14 @@ def raw_program(**fault: Any) -> None:
             ],
         }
     )
-    azure_native.resources.Deployment(
-        "traffic",
-        deployment_name="raw-traffic",
-        resource_group_name=RG,
-        properties={"mode": "Incremental", "template": template},
-        opts=pulumi.ResourceOptions(depends_on=[endpoint, *deployments]),
-    )
+    if opts["traffic_step"]:
+        azure_native.resources.Deployment(
+            "traffic",
+            deployment_name="raw-traffic",
+            resource_group_name=RG,
+            properties={"mode": "Incremental", "template": template},
+            opts=pulumi.ResourceOptions(depends_on=[endpoint, *deployments]),
+        )
     if opts["front_door"]:
         azure_native.cdn.AFDOrigin(
             "origin",

@@ -127,13 +127,12 @@ def _reaction_violations(index: int, step: Step, reaction: Reaction, notes: list
             recipe_for("drain", step.resource),
         )
     if reaction.refused is not None:
-        kind = (
-            "instance-type"
-            if "instance type" in reaction.refused
-            else "replacement"
-            if "already existing" in (reaction.refused)
-            else "refused"
-        )
+        if "instance type" in reaction.refused or "instanceType" in step.reason:
+            kind = "instance-type"
+        elif "already existing" in reaction.refused:
+            kind = "replacement"
+        else:
+            kind = "refused"
         yield Violation(index, "REFUSED", f"{step.label}: {reaction.refused}", recipe_for(kind, step.resource))
     if reaction.lowered is not None:
         name, before, after = reaction.lowered

@@ -1,0 +1,150 @@
+"""The changes users make every week, each as the next `pulumi up` of an InferenceCluster (or a
+GlobalInferenceService) program: its operations and its verdict. docs/blue-green.md has the same table.
+
+Three verdicts on today's code are the defects of issue 9 (an endpoint PUT without traffic, a rollout that
+sends the stale capacity). They are recorded here as they are; the `*_is_safe` twins are strict xfails that
+start passing (and so must be flipped) when the component fixes land.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TINY, cluster_args, plan_cluster, tiny_deployment
+
+from ml_inference_lb import GlobalInferenceService
+from ml_inference_lb.plan import run
+from ml_inference_lb.rollout import RolloutReport, simulate
+
+AUTOSCALED = {"instance_count": 2, "autoscale": {"min_instances": 1, "max_instances": 5}}
+ISSUE_9 = "issue 9: the endpoint resource is PUT without traffic and deployments send their stale capacity"
+
+
+def args(*deployments: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    return cluster_args(*deployments, pool=AUTOSCALED, **overrides)
+
+
+def blue_green(blue: int, green: int, **green_overrides: Any) -> dict[str, Any]:
+    return args(
+        tiny_deployment("blue", traffic_percent=blue),
+        tiny_deployment("green", traffic_percent=green, **green_overrides),
+    )
+
+
+def verdict(report: RolloutReport) -> set[str]:
+    return {v.invariant for v in report.violations}
+
+
+def second_model(tmp_path: Path) -> dict[str, Any]:
+    folder = tmp_path / "model"
+    shutil.copytree(os.path.join(TINY, "model"), folder)
+    (folder / "notes.txt").write_text("version 2\n")
+    return {"path": str(folder), "name": "tiny"}
+
+
+# -- today's verdicts -----------------------------------------------------------------------------------------
+def test_tag_edit_today_drops_traffic_and_instances() -> None:
+    old = blue_green(90, 10)
+    report = simulate(plan_cluster(old), plan_cluster({**old, "tags": {"team": "ml"}}))
+    assert verdict(report) == {"TRAFFIC", "CAPACITY"}
+    assert "update OnlineEndpoint 'demo-endpoint'" in report.operations()
+
+
+def test_new_model_version_today_scales_the_deployment_down(tmp_path: Path) -> None:
+    old = args(tiny_deployment("blue", traffic_percent=100))
+    new = args(tiny_deployment("blue", traffic_percent=100, model=second_model(tmp_path)))
+    report = simulate(plan_cluster(old), plan_cluster(new))
+    assert verdict(report) == {"CAPACITY"}
+    assert report.operations()[-3:-2] == ["update OnlineDeployment 'demo-blue'"]
+    assert "create-replacement ModelVersion 'demo-model-tiny'" in report.operations()
+
+
+def test_switching_auth_mode_today_drops_traffic_until_the_traffic_step() -> None:
+    old = blue_green(90, 10)
+    report = simulate(plan_cluster(old), plan_cluster({**old, "endpoint": {"auth_mode": "aad_token"}}))
+    assert verdict(report) == {"TRAFFIC"}
+    assert report.operations() == ["update OnlineEndpoint 'demo-endpoint'", "update Deployment 'demo-traffic'"]
+
+
+@pytest.mark.parametrize(("before", "after"), [((90, 10), (50, 50)), ((50, 50), (0, 100))])
+def test_traffic_shift_is_safe(before: tuple[int, int], after: tuple[int, int]) -> None:
+    report = simulate(plan_cluster(blue_green(*before)), plan_cluster(blue_green(*after)))
+    assert report.safe and report.operations() == ["update Deployment 'demo-traffic'"]
+
+
+def test_adding_a_canary_creates_it_before_the_traffic_step_names_it() -> None:
+    old = args(tiny_deployment("blue", traffic_percent=100))
+    report = simulate(plan_cluster(old), plan_cluster(blue_green(90, 10)))
+    assert report.safe
+    assert report.operations() == [
+        "create OnlineDeployment 'demo-green'",
+        "create AutoscaleSetting 'demo-green-autoscale'",
+        "update Deployment 'demo-traffic'",
+    ]
+
+
+def test_removing_the_old_deployment_in_the_same_change_as_the_last_shift_is_safe() -> None:
+    report = simulate(
+        plan_cluster(blue_green(50, 50)), plan_cluster(args(tiny_deployment("green", traffic_percent=100)))
+    )
+    assert report.safe
+    assert report.operations() == [
+        "update Deployment 'demo-traffic'",
+        "delete AutoscaleSetting 'demo-blue-autoscale'",
+        "delete OnlineDeployment 'demo-blue'",
+    ]
+
+
+def test_changing_a_deployments_instance_type_is_refused_with_the_recipe() -> None:
+    new = blue_green(90, 10, instance_type="Standard_F4s_v2")
+    report = simulate(plan_cluster(blue_green(90, 10)), plan_cluster(new))
+    assert verdict(report) == {"REFUSED"}
+    assert "Add a new deployment" in report.violations[0].recipe
+
+
+def test_adding_a_region_to_a_global_service_only_creates() -> None:
+    def service(*locations: str) -> Any:
+        deployment = tiny_deployment("blue", traffic_percent=100)
+        return lambda: GlobalInferenceService(
+            "svc",
+            {
+                "resource_group_name": "rg",
+                "regions": [
+                    {"location": loc, "cluster": {"deployments": [deployment], "endpoint": {"auth_mode": "aad_token"}}}
+                    for loc in locations
+                ],
+            },
+        )
+
+    report = simulate(
+        run(service("westeurope", "northeurope")), run(service("westeurope", "northeurope", "francecentral"))
+    )
+    assert report.safe
+    assert all(op.startswith(("create ", "update AFD", "update Route")) for op in report.operations()), (
+        report.operations()
+    )
+    assert any("francecentral-endpoint" in op for op in report.operations())
+
+
+# -- the same changes once issue 9 is fixed -------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason=ISSUE_9)
+def test_tag_edit_is_safe() -> None:
+    old = blue_green(90, 10)
+    assert simulate(plan_cluster(old), plan_cluster({**old, "tags": {"team": "ml"}})).safe
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE_9)
+def test_new_model_version_is_safe(tmp_path: Path) -> None:
+    old = args(tiny_deployment("blue", traffic_percent=100))
+    new = args(tiny_deployment("blue", traffic_percent=100, model=second_model(tmp_path)))
+    assert simulate(plan_cluster(old), plan_cluster(new)).safe
+
+
+@pytest.mark.xfail(strict=True, reason=ISSUE_9)
+def test_switching_auth_mode_is_safe() -> None:
+    old = blue_green(90, 10)
+    assert simulate(plan_cluster(old), plan_cluster({**old, "endpoint": {"auth_mode": "aad_token"}})).safe
