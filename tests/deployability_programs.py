@@ -52,6 +52,7 @@ def raw_program(**fault: Any) -> None:
         "green_instance_type": None,
         "without": (),
         "traffic_step": True,
+        "green_deployment_name": "green",
     }
     unknown = set(fault) - set(options)
     assert not unknown, f"unknown fault {unknown}"
@@ -141,9 +142,10 @@ def raw_program(**fault: Any) -> None:
         if name in opts["without"]:
             continue
         instance_type = (name == "green" and opts["green_instance_type"]) or opts["instance_type"]
+        azure_name = opts["green_deployment_name"] if name == "green" else name
         deployment = ml.OnlineDeployment(
             f"deployment-{name}",
-            deployment_name=name,
+            deployment_name=azure_name,
             endpoint_name=endpoint.name,
             workspace_name=workspace.name,
             resource_group_name=RG,
@@ -166,7 +168,7 @@ def raw_program(**fault: Any) -> None:
         )
         azure_native.monitor.AutoscaleSetting(
             f"deployment-{name}-autoscale",
-            autoscale_setting_name=f"raw-{name}-autoscale",
+            autoscale_setting_name=f"raw-{azure_name}-autoscale",
             resource_group_name=RG,
             location=LOCATION,
             enabled=True,
@@ -201,7 +203,7 @@ def raw_program(**fault: Any) -> None:
                         "authMode": "Key",
                         "publicNetworkAccess": opts["endpoint_public_access"],
                         "traffic": opts["traffic"],
-                        "mirrorTraffic": {"green": mirror_share} if mirror_share else {},
+                        "mirrorTraffic": {opts["green_deployment_name"]: mirror_share} if mirror_share else {},
                     },
                 }
             ],

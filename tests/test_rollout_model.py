@@ -156,6 +156,26 @@ def test_seeded_instance_type_change_is_refused_with_the_safe_recipe() -> None:
     assert "Add a new deployment" in report.violations[0].recipe
 
 
+def test_proposal_a_versioned_azure_deployment_name_makes_an_instance_type_change_safe() -> None:
+    """The component-side fix docs/blue-green.md proposes: a create-only change also changes the Azure
+    deployment name, so the replacement is created beside the old one, the traffic step moves traffic to it,
+    and the old one is deleted last, drained."""
+    old = {"traffic": {"blue": 50, "green": 50}, "mirror": (0, 3)}
+    new = {
+        "traffic": {"blue": 50, "green-f4s": 50},
+        "mirror": (0, 3),
+        "green_instance_type": "Standard_F4s_v2",
+        "green_deployment_name": "green-f4s",
+    }
+    report = rollout(old, new)
+    assert report.safe, [str(v) for v in report.violations]
+    ops = report.operations()
+    assert ops.index("create-replacement OnlineDeployment 'deployment-green'") < ops.index(
+        "update Deployment 'traffic'"
+    )
+    assert ops[-1] == "delete-replaced OnlineDeployment 'deployment-green'"
+
+
 def test_seeded_workspace_rename_replaces_stateful_resources() -> None:
     report = rollout({}, {"random_workspace_name": False})
     assert "STATEFUL" in invariants(report)

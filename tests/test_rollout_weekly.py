@@ -106,6 +106,20 @@ def test_changing_a_deployments_instance_type_is_refused_with_the_recipe() -> No
     assert "Add a new deployment" in report.violations[0].recipe
 
 
+def test_new_scoring_code_replaces_the_deployment_under_its_own_name_and_is_refused(tmp_path: Path) -> None:
+    """codeConfiguration.codeId is create-only (2025-12-01 definitions), so pulumi-azure-native 3.x replaces the
+    deployment, and the create-before-delete replacement collides with the live one (docs/rollout.md)."""
+    code = tmp_path / "src"
+    shutil.copytree(os.path.join(TINY, "src"), code)
+    (code / "score.py").write_text((code / "score.py").read_text() + "\n# version 2\n")
+    old = args(tiny_deployment("blue", traffic_percent=100))
+    new = args(tiny_deployment("blue", traffic_percent=100, code={"path": str(code), "scoring_script": "score.py"}))
+    report = simulate(plan_cluster(old), plan_cluster(new))
+    assert verdict(report) == {"REFUSED"}
+    assert report.operations()[-1] == "create-replacement OnlineDeployment 'demo-blue'"
+    assert "properties.codeConfiguration.codeId" in report.steps[-1].step.reason
+
+
 def test_adding_a_region_to_a_global_service_only_creates() -> None:
     def service(*locations: str) -> Any:
         deployment = tiny_deployment("blue", traffic_percent=100)
