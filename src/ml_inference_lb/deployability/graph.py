@@ -133,7 +133,8 @@ class PlanGraph:
         urns = resource.property_dependencies.get(key)
         if urns is None and not resource.property_dependencies:
             urns = resource.dependencies
-        return any((self._by_urn.get(u) or _NONE).type.startswith(token_prefix) for u in urns or ())
+        sources = (self._by_urn.get(urn) for urn in urns or ())
+        return any(source is not None and source.type.startswith(token_prefix) for source in sources)
 
     # -- Azure ML relationships -------------------------------------------------------------------------
     def workspace_of(self, resource: RegisteredResource) -> RegisteredResource | None:
@@ -220,13 +221,6 @@ class PlanGraph:
     @cached_property
     def endpoints(self) -> list[RegisteredResource]:
         return self.of_type(ENDPOINT)
-
-
-class _NoResource:
-    type = ""
-
-
-_NONE = _NoResource()
 
 
 def deployment_properties(deployment: RegisteredResource) -> Mapping[str, Any]:
