@@ -121,7 +121,7 @@ class PlanGraph:
     @staticmethod
     def direct_dependencies(resource: RegisteredResource) -> set[str]:
         urns = set(resource.dependencies)
-        for deps in resource.property_dependencies.values():
+        for deps in property_dependencies(resource).values():
             urns.update(deps)
         return urns
 
@@ -130,8 +130,9 @@ class PlanGraph:
 
         Property dependencies say it exactly; without them (an old engine) any direct dependency counts.
         """
-        urns = resource.property_dependencies.get(key)
-        if urns is None and not resource.property_dependencies:
+        by_input = property_dependencies(resource)
+        urns = by_input.get(key)
+        if urns is None and not by_input:
             urns = resource.dependencies
         sources = (self._by_urn.get(urn) for urn in urns or ())
         return any(source is not None and source.type.startswith(token_prefix) for source in sources)
@@ -221,6 +222,11 @@ class PlanGraph:
     @cached_property
     def endpoints(self) -> list[RegisteredResource]:
         return self.of_type(ENDPOINT)
+
+
+def property_dependencies(resource: RegisteredResource) -> dict[str, tuple[str, ...]]:
+    """The URNs each input's value comes from (empty inputs left out)."""
+    return {key: tuple(urns) for key, urns in dict(resource.property_dependencies).items() if urns}
 
 
 def deployment_properties(deployment: RegisteredResource) -> Mapping[str, Any]:

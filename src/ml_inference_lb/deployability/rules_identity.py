@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from .graph import ENDPOINT, ROLE_ASSIGNMENT, PlanGraph
+from .graph import ENDPOINT, ROLE_ASSIGNMENT, PlanGraph, property_dependencies
 from .model import Hit, Measurements, Rule
 
 # Built-in role definition ids (Azure RBAC built-in roles) Azure ML assigns to a system-assigned endpoint
@@ -28,7 +28,7 @@ def automatic_role_assignment_duplicated(graph: PlanGraph, _: Measurements) -> I
         role_id = str(assignment.inputs.get("roleDefinitionId", "")).rstrip("/").split("/")[-1].lower()
         if role_id not in AUTOMATIC_ROLES:
             continue
-        sources = assignment.property_dependencies.get("principalId") or assignment.dependencies
+        sources = property_dependencies(assignment).get("principalId") or assignment.dependencies
         for urn in sources:
             endpoint = endpoints.get(urn)
             if endpoint is None:

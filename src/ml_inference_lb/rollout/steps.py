@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..deployability.graph import property_dependencies
 from ..plan.engine import PlanResult, RegisteredResource
 from .replacements import replace_triggers, replaces_on_any_change, touches
 
@@ -127,7 +128,7 @@ def _match_old(new: RegisteredResource, old_by_urn: Mapping[str, RegisteredResou
 
 def _dependencies(resource: RegisteredResource) -> set[str]:
     urns = set(resource.dependencies)
-    for deps in resource.property_dependencies.values():
+    for deps in property_dependencies(resource).values():
         urns.update(deps)
     if resource.parent:
         urns.add(resource.parent)
