@@ -53,6 +53,7 @@ def raw_program(**fault: Any) -> None:
         "without": (),
         "traffic_step": True,
         "green_deployment_name": "green",
+        "provision_step": None,
     }
     unknown = set(fault) - set(options)
     assert not unknown, f"unknown fault {unknown}"
@@ -93,6 +94,12 @@ def raw_program(**fault: Any) -> None:
         managed_network={"isolation_mode": opts["isolation"]},
         provision_network_now=opts["provision_network"] or None,
     )
+    provisioning: list[pulumi.Resource] = []
+    if opts["provision_step"]:  # "awaited" (deployments depend on it) or "not-awaited"
+        step = pulumi.CustomResource(
+            "test:index:ManagedNetworkProvisioning", "managed-network", {"workspaceId": workspace.id}
+        )
+        provisioning = [step] if opts["provision_step"] == "awaited" else []
     if opts["private_endpoint"]:
         azure_native.network.PrivateEndpoint(
             "workspace-pe",
@@ -164,7 +171,9 @@ def raw_program(**fault: Any) -> None:
                     max_concurrent_requests_per_instance=opts["max_concurrent"]
                 ),
             ),
-            opts=pulumi.ResourceOptions(depends_on=[endpoint, workspace], ignore_changes=opts["deployment_ignore"]),
+            opts=pulumi.ResourceOptions(
+                depends_on=[endpoint, workspace, *provisioning], ignore_changes=opts["deployment_ignore"]
+            ),
         )
         azure_native.monitor.AutoscaleSetting(
             f"deployment-{name}-autoscale",

@@ -53,6 +53,17 @@ def test_seeded_fault_is_caught_by_its_rule_only(rule_id: str) -> None:
     assert rule_ids(plan_raw(**fault), {**MEASURED, **measured}) == {rule_id}
 
 
+def test_a_provisioning_step_the_deployments_wait_for_satisfies_the_managed_network_rule() -> None:
+    assert rule_ids(plan_raw(provision_network=False, provision_step="awaited"), MEASURED) == set()
+    assert rule_ids(plan_raw(provision_network=False, provision_step="not-awaited"), MEASURED) == {"MLI001"}
+
+
+def test_an_endpoint_that_ignores_every_updatable_input_is_create_only() -> None:
+    ignored = ["properties", "tags", "identity", "kind"]
+    assert rule_ids(plan_raw(endpoint_ignore=ignored), MEASURED) == set()
+    assert rule_ids(plan_raw(endpoint_ignore=ignored[:-1]), MEASURED) == {"MLI003"}
+
+
 def test_every_rule_says_what_where_and_how_to_fix() -> None:
     ids = [rule.id for rule in RULES]
     names = [rule.name for rule in RULES]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..plan.engine import RegisteredResource
 from .graph import (
     AFD_ORIGIN,
     DEPLOYMENT,
@@ -25,15 +26,30 @@ def _isolation_mode(workspace_inputs: Mapping[str, Any]) -> str:
     return str(mode or "Disabled")
 
 
+def _provisioning_steps(graph: PlanGraph, workspace: RegisteredResource) -> list[RegisteredResource]:
+    """Resources that provision the workspace's managed network: a type named for it (the library's dynamic
+    ``ManagedNetworkProvisioning``, or a provider resource of that name) that reads the workspace."""
+    workspace_id = graph.arm_id(workspace).lower()
+    return [
+        r
+        for r in graph.resources
+        if "managednetworkprovision" in r.type.lower().replace("_", "")
+        and (graph.depends_on(r, workspace) or workspace_id in str(r.inputs).lower())
+    ]
+
+
 def managed_network_not_provisioned(graph: PlanGraph, _: Measurements) -> Iterator[Hit]:
     for workspace in graph.of_type(WORKSPACE):
         mode = _isolation_mode(workspace.inputs)
         if mode.lower() not in ISOLATED_MODES:
             continue
+        steps = _provisioning_steps(graph, workspace)
         for deployment in graph.of_type(DEPLOYMENT):
             if graph.workspace_of(deployment) is not workspace:
                 continue
             if workspace.inputs.get("provisionNetworkNow") is True and graph.depends_on(deployment, workspace):
+                continue
+            if any(graph.depends_on(deployment, step) for step in steps):
                 continue
             yield Hit(
                 deployment.name,
@@ -111,8 +127,9 @@ RULES = (
             'deployment, you must manually provision the managed network"; provision_network_now)'
         ),
         severity="error",
-        fix="Set provisionNetworkNow: true on the new Workspace and make every OnlineDeployment depend on it "
-        "(or provision the network in a step the deployments depend on, and waive this rule for them).",
+        fix="Provision the network in a step every OnlineDeployment depends on (a resource calling "
+        "provisionManagedNetwork, such as the library's ManagedNetworkProvisioning), or set provisionNetworkNow: "
+        "true on the new Workspace and make every deployment depend on it.",
         check=managed_network_not_provisioned,
     ),
     Rule(

@@ -36,12 +36,13 @@ def endpoint_put_drops_traffic(graph: PlanGraph, _: Measurements) -> Iterator[Hi
         own = puts[0]
         if own.traffic and not ignores(endpoint, "properties.traffic"):
             continue  # the endpoint carries its own traffic: every PUT of it keeps it
-        if ignores_all_inputs(endpoint):
-            continue  # Pulumi never PUTs it again; the other step owns every later PUT
-        # Names and location replace the endpoint instead; every other input is updated by a PUT.
+        # Names and location replace the endpoint instead (the rollout model's STATEFUL invariant); every other
+        # input not ignored is sent again by a PUT.
         changeable = sorted(
             k for k in endpoint.inputs if not ignores(endpoint, k) and not k.endswith("Name") and k != "location"
         )
+        if not changeable:
+            continue  # create-only: Pulumi never PUTs it again; the other step owns every later PUT
         yield Hit(
             endpoint.name,
             endpoint.type,
