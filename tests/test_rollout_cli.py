@@ -14,6 +14,25 @@ from ml_inference_lb.cli import main
 from ml_inference_lb.contract.__main__ import main as contract_main
 
 QUICKSTART = os.path.join(EXAMPLES, "quickstart")
+TESTS = os.path.dirname(os.path.abspath(__file__))
+LOOSE_ENDPOINT = {"endpoint_ignore": ["properties.traffic", "properties.mirrorTraffic"]}
+
+
+def write_raw(folder: Path, **fault: object) -> str:
+    """The raw stack of deployability_programs.py as a program folder, with a seeded fault."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Pulumi.yaml").write_text("name: raw-cli\nruntime: python\n")
+    (folder / "__main__.py").write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {TESTS!r})
+            from deployability_programs import raw_program
+            raw_program(**{fault!r})
+            """
+        )
+    )
+    return str(folder)
 
 
 def write_cluster(folder: Path, extra: str = "") -> str:
@@ -68,11 +87,18 @@ def test_diff_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
     assert main(["diff", str(tmp_path / "nope"), QUICKSTART]) == 2
 
 
-def test_plan_prints_findings_after_the_tree_and_fails_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", QUICKSTART, "--names-only"]) == 0
+def test_plan_prints_findings_after_the_tree_and_fails_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = write_raw(tmp_path / "broken", provision_network=False)
+    assert main(["plan", broken, "--names-only"]) == 0
     out = capsys.readouterr().out
-    assert out.index("Outputs:") < out.index("Deployability:")
-    assert main(["plan", QUICKSTART, "--names-only", "--fail-on", "error"]) == 1  # issue 9's defects, today
+    assert out.index("+ azure-native:machinelearningservices:OnlineDeployment") < out.index("Deployability: 2 errors")
+    assert main(["plan", broken, "--names-only", "--fail-on", "error"]) == 1
+    assert main(["plan", write_raw(tmp_path / "clean"), "--names-only", "--fail-on", "warning"]) == 0
+    warned = write_raw(tmp_path / "warned", random_workspace_name=False)
+    assert main(["plan", warned, "--fail-on", "error"]) == 0
+    assert main(["plan", warned, "--fail-on", "warning"]) == 1
 
 
 def test_plan_json_has_a_findings_list_and_measurements_run_the_measured_rules(
@@ -94,7 +120,17 @@ def test_a_bad_measurements_file_is_a_clear_error(tmp_path: Path) -> None:
         main(["plan", QUICKSTART, "--measurements", str(measurements)])
 
 
-def test_contract_checker_reports_the_rules_and_fails_on_unwaived_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    assert contract_main([QUICKSTART]) == 1  # issue 9's defects, today
-    assert "Deployability:" in capsys.readouterr().out
-    assert contract_main([QUICKSTART, "--no-rules"]) == 0
+def test_contract_checker_reports_the_rules_and_fails_on_unwaived_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = write_raw(tmp_path / "broken", provision_network=False)
+    assert contract_main([broken]) == 1
+    assert "MLI001" in capsys.readouterr().out
+    assert contract_main([broken, "--no-rules"]) == 0
+    waived = write_raw(
+        tmp_path / "waived",
+        provision_network=False,
+        waivers=[("MLI001", "deployment-blue", "provisioned by the platform"), ("MLI001", "deployment-green", "same")],
+    )
+    assert contract_main([waived]) == 0
+    assert "[waived: provisioned by the platform] MLI001" in capsys.readouterr().out

@@ -16,7 +16,7 @@ def test_check_rules_passes_a_clean_stack_and_returns_the_report() -> None:
 
 def test_check_rules_lists_every_unwaived_error_with_its_fix() -> None:
     with pytest.raises(
-        AssertionError, match=r"MLI001 managed-network-not-provisioned(.|\n)*fix: Set provisionNetworkNow"
+        AssertionError, match=r"MLI001 managed-network-not-provisioned(.|\n)*fix: Provision the network"
     ):
         Template.from_plan(plan_raw(provision_network=False)).check_rules()
 
