@@ -1,4 +1,6 @@
-"""``python -m ml_inference_lb.contract``: the coverage report, or a check of one program folder."""
+"""``python -m ml_inference_lb.contract``: the coverage report, or a check of one program folder: its request
+bodies against Azure's definitions, then the deployability rules (docs/deployability.md). Exits 1 on a contract
+error or an unwaived error finding."""
 
 from __future__ import annotations
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..plan.engine import RegisteredResource
-
 RECIPES = {
     "instance-type": (
         "Azure cannot change a deployment's instance type in place, and a replacement keeps its name. Add a new "
@@ -43,6 +41,5 @@ RECIPES = {
 }
 
 
-def recipe_for(kind: str, resource: RegisteredResource | None) -> str:
-    del resource  # recipes are per cause today; the resource is kept for more specific ones
+def recipe_for(kind: str) -> str:
     return RECIPES[kind]

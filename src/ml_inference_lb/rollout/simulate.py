@@ -87,14 +87,14 @@ def _play(index: int, step: Step, live: LiveState) -> tuple[list[Violation], lis
     notes: list[str] = []
     resource = step.resource
     if step.refused:
-        return [Violation(index, "REFUSED", f"{step.label}: {step.refused}", recipe_for("protect", resource))], notes
+        return [Violation(index, "REFUSED", f"{step.label}: {step.refused}", recipe_for("protect"))], notes
     if step.op in ("create-replacement", "delete-before-replace") and resource.type in STATEFUL:
         found.append(
             Violation(
                 index,
                 "STATEFUL",
                 f"{step.label} replaces {STATEFUL[resource.type]} ({step.reason})",
-                recipe_for("stateful", resource),
+                recipe_for("stateful"),
             )
         )
     if step.skipped is not None:
@@ -111,7 +111,7 @@ def _play(index: int, step: Step, live: LiveState) -> tuple[list[Violation], lis
                     "TRAFFIC",
                     f"after {step.label}, endpoint '{state.name}' has {state.live_total} % live traffic "
                     f"(it had 100 %): scoring answers 404 until a later step sets traffic again",
-                    recipe_for("traffic", resource),
+                    recipe_for("traffic"),
                 )
             )
     return found, notes
@@ -124,7 +124,7 @@ def _reaction_violations(index: int, step: Step, reaction: Reaction, notes: list
             index,
             "DRAIN",
             f"{step.label} deletes deployment '{name}' while it takes {live} % live and {mirrored} % mirrored traffic",
-            recipe_for("drain", step.resource),
+            recipe_for("drain"),
         )
     if reaction.refused is not None:
         if "instance type" in reaction.refused or "instanceType" in step.reason:
@@ -133,7 +133,7 @@ def _reaction_violations(index: int, step: Step, reaction: Reaction, notes: list
             kind = "replacement"
         else:
             kind = "refused"
-        yield Violation(index, "REFUSED", f"{step.label}: {reaction.refused}", recipe_for(kind, step.resource))
+        yield Violation(index, "REFUSED", f"{step.label}: {reaction.refused}", recipe_for(kind))
     if reaction.lowered is not None:
         name, before, after = reaction.lowered
         if reaction.lowered_by_user:
@@ -143,7 +143,7 @@ def _reaction_violations(index: int, step: Step, reaction: Reaction, notes: list
                 index,
                 "CAPACITY",
                 f"{step.label} lowers deployment '{name}' from {before} live instances to {after}",
-                recipe_for("capacity", step.resource),
+                recipe_for("capacity"),
             )
 
 
@@ -159,7 +159,7 @@ def _secret_violations(old: PlanResult, new: PlanResult) -> Iterable[Violation]:
                     0,
                     "SECRET",
                     f"{after.type.split(':')[-1]} '{after.name}' input {path} was a secret and is now sent in clear",
-                    recipe_for("secret", after),
+                    recipe_for("secret"),
                 )
     for key, value in old.outputs.items():
         if value == SECRET_TEXT and key in new.outputs and new.outputs[key] != SECRET_TEXT:
@@ -167,7 +167,7 @@ def _secret_violations(old: PlanResult, new: PlanResult) -> Iterable[Violation]:
                 0,
                 "SECRET",
                 f"stack output {key!r} was a secret and is now exported in clear",
-                recipe_for("secret", None),
+                recipe_for("secret"),
             )
 
 
