@@ -67,20 +67,21 @@ def test_diff_of_a_safe_change_exits_0_and_lists_the_steps(tmp_path: Path, capsy
 def test_diff_exits_1_and_names_the_step_that_breaks_serving(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old = write_cluster(tmp_path / "old")
-    new = write_cluster(tmp_path / "new", ', "tags": {"team": "ml"}')
+    old = write_raw(tmp_path / "old", **LOOSE_ENDPOINT)
+    new = write_raw(tmp_path / "new", **LOOSE_ENDPOINT, tags={"team": "ml"})
     assert main(["diff", old, new, "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["safe"] is False
     traffic = [v for v in document["violations"] if v["invariant"] == "TRAFFIC"]
-    assert document["steps"][traffic[0]["step"] - 1]["name"] == "c-endpoint"
+    assert document["steps"][traffic[0]["step"] - 1]["name"] == "endpoint"
 
 
 def test_plan_from_is_the_same_as_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    old = write_cluster(tmp_path / "old")
-    new = write_cluster(tmp_path / "new", ', "tags": {"team": "ml"}')
+    old = write_raw(tmp_path / "old", **LOOSE_ENDPOINT)
+    new = write_raw(tmp_path / "new", **LOOSE_ENDPOINT, tags={"team": "ml"})
     assert main(["plan", new, "--from", old]) == 1
     assert "[TRAFFIC] step" in capsys.readouterr().out
+    assert main(["plan", write_raw(tmp_path / "fixed", tags={"team": "ml"}), "--from", write_raw(tmp_path / "v1")]) == 0
 
 
 def test_diff_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
