@@ -182,6 +182,19 @@ def test_seeded_workspace_rename_replaces_stateful_resources() -> None:
     assert any("replaces the workspace" in v.message for v in report.violations)
 
 
+def test_seeded_database_server_move_breaks_stateful() -> None:
+    import pulumi_azure_native as azure_native
+
+    def program(location: str) -> Callable[[], None]:
+        return lambda: azure_native.dbforpostgresql.Server(
+            "db", server_name="raw-db", resource_group_name="rg", location=location
+        )
+
+    report = simulate(run(program("westeurope")), run(program("northeurope")))
+    assert invariants(report) == {"STATEFUL"}
+    assert "PostgreSQL server" in report.violations[0].message
+
+
 def test_seeded_secret_sent_in_clear_breaks_secret() -> None:
     def program(secret: bool) -> Callable[[], None]:
         def declare() -> None:

@@ -68,6 +68,10 @@ STATEFUL = {
     "azure-native:operationalinsights:Workspace": "the Log Analytics workspace (its logs)",
     "azure-native:applicationinsights:Component": "Application Insights (its telemetry)",
     "azure-native:machinelearningservices:InferencePool": "the inference pool",
+    "azure-native:dbforpostgresql:Server": "the PostgreSQL server (its databases)",
+    "azure-native:dbforpostgresql:Database": "a PostgreSQL database (its data)",
+    "azure-native:redisenterprise:RedisEnterprise": "the Redis cluster (its cached data)",
+    "azure-native:redisenterprise:Database": "a Redis database (its data)",
 }
 
 
