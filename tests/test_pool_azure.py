@@ -185,7 +185,9 @@ def test_code_is_built_into_one_environment_shared_by_both_groups(pool_plan: Pla
     (environment,) = of_type(pool_plan, ENVIRONMENT)
     props = environment.inputs["properties"]
     assert props["build"]["dockerfilePath"] == "Dockerfile"
-    assert props["build"]["contextUri"].endswith(f"/LocalUpload/{_image_version(pool_plan)}/context")
+    # The environment service needs the build context as a folder URI ending in "/" (azure-ai-ml appends it,
+    # _artifacts/_artifact_utilities.py, _check_and_upload_env_build_context).
+    assert props["build"]["contextUri"].endswith(f"/LocalUpload/{_image_version(pool_plan)}/context/")
     assert props["inferenceConfig"] == {
         "livenessRoute": {"path": "/", "port": 5001},
         "readinessRoute": {"path": "/", "port": 5001},

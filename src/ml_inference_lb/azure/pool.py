@@ -259,8 +259,11 @@ class _ImageBuilder:
             )
             for relative, source in sources
         ]
+        # A folder URI ending in "/": azure-ai-ml 1.35.2 appends it to every uploaded build context because the
+        # environment service requires it (_artifacts/_artifact_utilities.py, _check_and_upload_env_build_context:
+        # "EMS requires it to be present").
         context_uri = pulumi.Output.all(uploader.account_name, uploader.container).apply(
-            lambda parts: f"https://{parts[0]}.blob.core.windows.net/{parts[1]}/{prefix}"
+            lambda parts: f"https://{parts[0]}.blob.core.windows.net/{parts[1]}/{prefix}/"
         )
         route = ml.RouteArgs(path="/", port=SERVER_PORT)
         environment = ml.EnvironmentVersion(
