@@ -283,8 +283,14 @@ class DeploymentArgs(TypedDict):
     """Overrides the cluster's ``probes`` field by field."""
     request_settings: NotRequired[RequestSettingsArgs]
     """Overrides the cluster's ``request_settings`` field by field."""
-    environment_variables: NotRequired[Mapping[str, str]]
-    """Set in the container; e.g. ``WORKER_COUNT`` for the inference server's concurrency."""
+    environment_variables: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Set in the container; e.g. ``WORKER_COUNT`` for the inference server's concurrency. A value may be a
+    ``pulumi.Output[str]``: a secret one (``config.require_secret(...)``, ``pulumi.Output.secret(...)``) stays
+    secret in the plan and in Pulumi's state. Azure itself stores the values in the deployment, readable by anyone
+    who may read it: for real secrets prefer a Key Vault reference,
+    ``"${{keyvault:https://<vault>.vault.azure.net/secrets/<name>/<version>}}"``, which Azure resolves with the
+    endpoint identity when the container starts (PREVIEW; see ``docs/environment-variables.md``). The local target
+    cannot resolve an Output offline and says so."""
     app_insights_enabled: NotRequired[bool]
     """Send the deployment's request logs to the workspace's Application Insights. Default True."""
     backing_services: NotRequired[DeploymentBackingArgs]

@@ -44,7 +44,8 @@ class DeploymentStatus:
 
 
 def check_servable(spec: ClusterSpec) -> None:
-    """Raise :class:`LocalTargetError` for what cannot run offline (assets known only by id)."""
+    """Raise :class:`LocalTargetError` for what cannot run offline: assets known only by id, and environment
+    variables whose value is a ``pulumi.Output``."""
     problems = []
     for i, d in enumerate(spec.deployments):
         if d.model.path is None:
@@ -58,6 +59,12 @@ def check_servable(spec: ClusterSpec) -> None:
                 f"deployments[{i}] ({d.name}).code: "
                 + (f"given only as asset_id {asset!r}; " if asset else "missing; ")
                 + "give code.path (the folder of the scoring script) and code.scoring_script to serve it locally"
+            )
+        for key in d.unresolved_env:
+            problems.append(
+                f"deployments[{i}] ({d.name}).environment_variables.{key}: a pulumi.Output (for example a "
+                "secret), which only Pulumi resolves and the local target, running offline, cannot; give a plain "
+                "string when the program runs locally (e.g. read it from os.environ)"
             )
     if problems:
         raise LocalTargetError(

@@ -56,7 +56,10 @@ def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
     """The replica's environment: this process's (PATH, Python, GUNICORN_CMD_ARGS...) without the
     inference server's own settings, then the deployment's ``environment_variables``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_")) and k not in SERVER_SETTINGS}
-    env.update(spec.env)
+    for key, value in spec.env.items():
+        if not isinstance(value, str):  # check_servable refuses these before any replica starts
+            raise ValueError(f"{spec.name}: environment variable {key} is a pulumi.Output, unknown offline")
+        env[key] = value
     env.setdefault("WORKER_COUNT", "1")
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name
     env["ML_INFERENCE_LB_REPLICA"] = f"{spec.name}-{index}"

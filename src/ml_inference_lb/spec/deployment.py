@@ -7,9 +7,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import pulumi
+
 from . import rules
 from .autoscale import build_autoscale
-from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
+from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, EnvValue, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
 from .names import check_endpoint_name
 from .problems import Problems, join
 
@@ -323,15 +325,22 @@ def _requests(problems: Problems, path: str, raw: Mapping[str, Any]) -> RequestS
     )
 
 
-def _env(problems: Problems, path: str, raw_value: Any) -> tuple[tuple[str, str], ...]:
+def _env(problems: Problems, path: str, raw_value: Any) -> tuple[tuple[str, EnvValue], ...]:
     raw = problems.mapping(path, raw_value)
-    pairs = []
+    pairs: list[tuple[str, EnvValue]] = []
     for key, value in raw.items():
         if not isinstance(key, str) or not rules.ENV_VAR_RE.match(key):
             problems.add(path, f"{key!r} is not a valid environment variable name")
             continue
+        if isinstance(value, pulumi.Output):
+            pairs.append((key, value))  # e.g. a secret: passed to Azure as an Output, never read here
+            continue
         if not isinstance(value, str):
-            problems.add(join(path, key), f"must be a string, got {type(value).__name__} (write {str(value)!r})")
+            problems.add(
+                join(path, key),
+                f"must be a string or a pulumi.Output[str] (a secret from config.require_secret or "
+                f"pulumi.Output.secret), got {type(value).__name__} (write {str(value)!r})",
+            )
             continue
         pairs.append((key, value))
-    return tuple(sorted(pairs))
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Union
+
+import pulumi
+
+EnvValue = Union[str, "pulumi.Output[str]"]
+"""A deployment environment variable's value: a plain string, or a ``pulumi.Output`` (e.g. a secret)."""
 
 from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
 
@@ -123,14 +128,20 @@ class DeploymentSpec:
     autoscale: AutoscaleSpec | None
     probes: ProbesSpec
     request: RequestSpec
-    environment_variables: tuple[tuple[str, str], ...]
+    environment_variables: tuple[tuple[str, EnvValue], ...]
+    """Sorted by name. A value is a string or a ``pulumi.Output[str]`` (kept secret if it is one)."""
     app_insights_enabled: bool
     backing: DeploymentBackingSpec = NO_BACKING
     """Which backing services (and PostgreSQL database and schema) it uses."""
 
     @property
-    def env(self) -> dict[str, str]:
+    def env(self) -> dict[str, EnvValue]:
         return dict(self.environment_variables)
+
+    @property
+    def unresolved_env(self) -> tuple[str, ...]:
+        """Names whose value is a ``pulumi.Output``: known only when Pulumi resolves it, never offline."""
+        return tuple(k for k, v in self.environment_variables if not isinstance(v, str))
 
 
 @dataclass(frozen=True)
