@@ -267,7 +267,7 @@ def test_startup_probe_env_vars_and_per_deployment_overrides() -> None:
     assert properties["startupProbe"]["period"] == "PT5S" and properties["startupProbe"]["failureThreshold"] == 60
     assert properties["requestSettings"]["requestTimeout"] == "PT1.5S"
     assert properties["requestSettings"]["maxConcurrentRequestsPerInstance"] == 8
-    assert properties["environmentVariables"] == {"WORKER_COUNT": "8"}
+    assert properties["environmentVariables"] == {"WORKER_COUNT": "8", "APP_INSIGHTS_LOG_RESPONSE_ENABLED": "false"}
     assert properties["appInsightsEnabled"] is False
 
 

@@ -121,6 +121,7 @@ def test_group_mapping(pool_plan: PlanResult) -> None:
     env = props["environmentConfiguration"]
     assert env["environmentId"].endswith("/environments/tiny-env-demo-src/versions/" + _image_version(pool_plan))
     assert env["environmentVariables"] == [
+        {"key": "APP_INSIGHTS_LOG_RESPONSE_ENABLED", "value": "false"},
         {"key": "MODEL_VERSION", "value": "v1"},
         {"key": "WORKER_COUNT", "value": "4"},
     ]
@@ -142,7 +143,10 @@ def test_group_overrides_and_defaults(pool_plan: PlanResult) -> None:
     assert green.inputs["sku"]["capacity"] == 1
     props = green.inputs["inferenceGroupProperties"]
     assert props["nodeSkuType"] == "Standard_NC6s_v3"
-    assert "environmentVariables" not in props["environmentConfiguration"]
+    # Only the library's own: response bodies stay out of logs (docs/environment-variables.md).
+    assert props["environmentConfiguration"]["environmentVariables"] == [
+        {"key": "APP_INSIGHTS_LOG_RESPONSE_ENABLED", "value": "false"}
+    ]
     assert "startupProbe" not in props["environmentConfiguration"]
 
 

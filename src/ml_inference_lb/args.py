@@ -297,6 +297,11 @@ class DeploymentArgs(TypedDict):
     """Which of the cluster's ``backing_services`` this deployment uses, and which PostgreSQL database
     and schema. Default: all of them. Their connection settings reach the container as environment
     variables (``PGHOST``..., ``REDIS_HOST``...; see ``docs/backing-services.md``)."""
+    log_response_bodies: NotRequired[bool]
+    """With ``app_insights_enabled``, also write every response body (the predictions, which may carry personal
+    data) to Application Insights' requests table. Default False: the library sets the inference server's
+    ``APP_INSIGHTS_LOG_RESPONSE_ENABLED`` to ``"false"`` (the server's own default is true). Setting that variable
+    in ``environment_variables`` yourself works too; the two must not contradict each other."""
 
 
 class EndpointArgs(TypedDict, total=False):

@@ -30,7 +30,17 @@ DEPLOYMENT_FIELDS = (
     "environment_variables",
     "app_insights_enabled",
     "backing_services",  # read by spec/backing.py
+    "log_response_bodies",
 )
+
+RESPONSE_LOGGING_VARIABLE = "APP_INSIGHTS_LOG_RESPONSE_ENABLED"
+"""The Azure ML inference server writes every response body to Application Insights unless this is false
+(azureml-inference-server-http 1.5.1, ``server/config.py``: ``app_insights_log_response_enabled`` defaults to True;
+``server/appinsights_client.py``, ``log_request``, sends it as the request's "Response Value")."""
+# The strings pydantic 2 reads as a bool (the server's settings are pydantic-settings); any other value makes the
+# server's settings fail to load. Pydantic docs, "Conversion Table" / bool: case-insensitive.
+_TRUE_TEXT = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE_TEXT = frozenset({"0", "off", "f", "false", "n", "no"})
 
 
 PROBE_FIELDS = tuple(rules.DEFAULT_PROBE)
@@ -107,7 +117,12 @@ def build_deployment(
             join(path, "request_settings"),
             {**cluster_requests, **problems.mapping(join(path, "request_settings"), raw.get("request_settings"))},
         ),
-        environment_variables=_env(problems, join(path, "environment_variables"), raw.get("environment_variables")),
+        environment_variables=_response_logging(
+            problems,
+            path,
+            _env(problems, join(path, "environment_variables"), raw.get("environment_variables")),
+            raw.get("log_response_bodies"),
+        ),
         app_insights_enabled=problems.boolean(
             join(path, "app_insights_enabled"), raw.get("app_insights_enabled"), True
         ),
@@ -344,3 +359,30 @@ def _env(problems: Problems, path: str, raw_value: Any) -> tuple[tuple[str, EnvV
             continue
         pairs.append((key, value))
     return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def _response_logging(
+    problems: Problems, path: str, env: tuple[tuple[str, EnvValue], ...], raw_flag: Any
+) -> tuple[tuple[str, EnvValue], ...]:
+    """Response bodies may carry personal data: they reach Application Insights only if the user asks for it,
+    with ``log_response_bodies`` or by setting the server's own variable."""
+    flag_path = join(path, "log_response_bodies")
+    flag = problems.boolean(flag_path, raw_flag, False) if raw_flag is not None else None
+    given = dict(env).get(RESPONSE_LOGGING_VARIABLE)
+    if given is None:
+        return tuple(sorted((*env, (RESPONSE_LOGGING_VARIABLE, "true" if flag else "false")), key=lambda p: p[0]))
+    if isinstance(given, str):
+        variable_path = join(join(path, "environment_variables"), RESPONSE_LOGGING_VARIABLE)
+        text = given.strip().lower()
+        if text not in _TRUE_TEXT | _FALSE_TEXT:
+            problems.add(
+                variable_path,
+                f"{given!r} is not a value the inference server reads as true or false (it would fail to start); "
+                "write 'true' or 'false', or use log_response_bodies",
+            )
+        elif flag is not None and (text in _TRUE_TEXT) != flag:
+            problems.add(
+                variable_path,
+                f"{given!r} contradicts log_response_bodies={flag}; keep one of the two",
+            )
+    return env
