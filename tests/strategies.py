@@ -96,7 +96,9 @@ def schedule(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "max_instances": high,
     }
     if draw(st.booleans()):
-        out["time_zone"] = draw(st.sampled_from(["UTC", "W. Europe Standard Time", "Pacific Standard Time"]))
+        out["time_zone"] = draw(
+            st.sampled_from(["UTC", "W. Europe Standard Time", "Pacific Standard Time", "Europe/Berlin", "Asia/Tokyo"])
+        )
     if draw(st.booleans()):
         out["default_instances"] = draw(st.integers(low, high))
     return out

@@ -54,6 +54,25 @@ BREAKERS: dict[str, tuple[str, Any]] = {
     "sku format": ("deployments[0].instance_type", lambda a: a["deployments"][0].update(instance_type="DS3")),
     "auth mode": ("endpoint.auth_mode", lambda a: a.setdefault("endpoint", {}).update(auth_mode="basic")),
     "missing resource group": ("resource_group_name", lambda a: a.pop("resource_group_name")),
+    "schedule time zone": (
+        "deployments[0].autoscale.schedules[0].time_zone",
+        lambda a: a["deployments"][0].update(
+            autoscale={
+                "max_instances": 3,
+                "schedules": [
+                    {
+                        "name": "s",
+                        "days": ["Monday"],
+                        "start": "08:00",
+                        "end": "09:00",
+                        "min_instances": 1,
+                        "max_instances": 2,
+                        "time_zone": "Central European Time",
+                    }
+                ],
+            }
+        ),
+    ),
 }
 
 

@@ -200,7 +200,10 @@ class ScheduleArgs(TypedDict):
     end: str
     """``HH:MM``; Azure returns to the default profile at this time."""
     time_zone: NotRequired[str]
-    """A Windows time zone name as Azure Monitor wants it. Default ``"UTC"``."""
+    """The zone of ``start`` and ``end``: an IANA name (``"Europe/Berlin"``), converted to the Windows id Azure
+    Monitor takes (``"W. Europe Standard Time"``) with CLDR's mapping, or a Windows id that Azure documents for
+    autoscale. Anything else is rejected: Azure Monitor would silently drop a zone it does not know. Daylight saving
+    follows the zone. Default ``"UTC"``. See ``docs/autoscale.md``, "Time zones"."""
     min_instances: int
     max_instances: int
     default_instances: NotRequired[int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import rules
+from . import rules, time_zones
 from .model import AutoscaleSpec, ScaleRuleSpec, ScheduleSpec
 from .problems import Problems, join
 
@@ -145,13 +145,14 @@ def _schedule(problems: Problems, path: str, raw_value: Any) -> ScheduleSpec:
         problems.add(join(path, "min_instances"), f"min_instances ({low}) is greater than max_instances ({high})")
     elif not low <= default <= high:
         problems.add(join(path, "default_instances"), f"{default} is outside {low}..{high}")
-    tz = problems.string(join(path, "time_zone"), raw.get("time_zone"), "UTC") or "UTC"
+    zone = time_zones.resolve(problems, join(path, "time_zone"), raw.get("time_zone"))
     return ScheduleSpec(
         name=name,
         days=days,
         start=start,
         end=end,
-        time_zone=tz,
+        time_zone=zone.windows,
+        iana_time_zone=zone.iana,
         min_instances=low,
         max_instances=high,
         default_instances=default,

@@ -70,6 +70,9 @@ class ScheduleSpec:
     start: tuple[int, int]
     end: tuple[int, int]
     time_zone: str
+    """The Windows time zone id Azure Monitor receives, one that Azure documents (e.g. "W. Europe Standard Time")."""
+    iana_time_zone: str
+    """The same clock as an IANA name (e.g. "Europe/Berlin"), for evaluating the schedule outside Azure."""
     min_instances: int
     max_instances: int
     default_instances: int
