@@ -227,7 +227,7 @@ def test_code_less_deployments_use_the_catalog_environment() -> None:
         g.name: g.inputs["inferenceGroupProperties"]["environmentConfiguration"]["environmentId"]
         for g in of_type(result, GROUP)
     }
-    assert env_ids["demo-blue"] == "azureml:serve-itself:3"
+    assert env_ids["demo-blue"].endswith("/workspaces/demo-ws/environments/serve-itself/versions/3")
     assert "/environments/tiny-env/versions/" in env_ids["demo-green"]
     assert [e.name for e in of_type(result, ENVIRONMENT)] == ["demo-environment-tiny-env"]
 

@@ -74,7 +74,7 @@ def test_deployments_stay_meaningful_for_other_targets() -> None:
         ),
     )
     blue, green = spec.deployments
-    assert (blue.name, blue.instance_count, blue.env, blue.traffic_percent) == ("blue", 3, {"A": "1"}, 100)
+    assert (blue.name, blue.instance_count, blue.env["A"], blue.traffic_percent) == ("blue", 3, "1", 100)
     assert green.request.timeout_ms == 2500
     assert blue.code is not None and blue.code.path == os.path.join(TINY, "src")
     assert all(d.app_insights_enabled is False and d.autoscale is None for d in spec.deployments)

@@ -96,8 +96,10 @@ class ModelArgs(TypedDict, total=False):
     new version and an unchanged model is never re-uploaded. The deployment sees it under
     ``AZUREML_MODEL_DIR``."""
     asset_id: str
-    """An existing model: ``azureml:<name>:<version>``, ``azureml://registries/<r>/models/<n>/versions/<v>``
-    or a full ARM id. Cannot be served by the local target."""
+    """An existing model: ``azureml:<name>:<version>`` (a model of the cluster's workspace; the library sends ARM its
+    ARM id, as the Azure ML CLI does), ``azureml://registries/<r>/models/<n>/versions/<v>`` (or ``.../labels/<l>``),
+    or a full ARM id. A workspace label (``azureml:<name>@latest``) is rejected: ARM takes a version, and the CLI
+    resolves labels with a lookup first. See ``docs/assets.md``. Cannot be served by the local target."""
     name: str
     """Model name when ``path`` is given. Deployments that give the same name and path share one
     registered model. Default: ``<deployment name>-model``."""
@@ -109,7 +111,8 @@ class CodeArgs(TypedDict, total=False):
     path: str
     """Local folder uploaded and registered as a versioned code asset (content hash as version)."""
     asset_id: str
-    """An existing code asset id. Cannot be served by the local target."""
+    """An existing code asset: ``azureml:<name>:<version>``, ``azureml://registries/<r>/codes/<n>/versions/<v>`` or an
+    ARM id, as for ``model.asset_id``. Cannot be served by the local target."""
     scoring_script: str
     """Path of the scoring script relative to the code folder. Required."""
     name: str
@@ -120,7 +123,9 @@ class EnvironmentArgs(TypedDict, total=False):
     """The container environment. Give ``asset_id``, or ``image`` with an optional ``conda_file``."""
 
     asset_id: str
-    """An existing environment, e.g. ``azureml://registries/azureml/environments/sklearn-1.5/labels/latest``."""
+    """An existing environment, e.g. ``azureml://registries/azureml/environments/sklearn-1.5/labels/latest``: the
+    forms of ``model.asset_id`` with ``environments``, plus curated short forms (``azureml:AzureML-<name>:<version>``),
+    which Azure ML expands itself."""
     image: str
     """A base image, e.g. ``mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest``; Azure builds the
     environment from it and the conda file."""

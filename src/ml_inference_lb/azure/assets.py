@@ -17,6 +17,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 
 from ..spec import DeploymentSpec
+from ..spec.asset_ids import ARM_TYPE, AssetRef
 from . import naming
 from .workspace import WorkspaceRefs
 
@@ -106,13 +107,27 @@ class AssetCatalog:
 
     def for_deployment(self, deployment: DeploymentSpec) -> DeploymentAssets:
         model = deployment.model
-        model_id: pulumi.Input[str] = model.asset_id or self._model(model.name, model.path or "")
+        model_id: pulumi.Input[str] = (
+            self._existing(model.asset) if model.asset else model.asset_id or self._model(model.name, model.path or "")
+        )
         code_id: pulumi.Input[str] | None = None
         if deployment.code is not None:
-            code_id = deployment.code.asset_id or self._code(deployment.code.name, deployment.code.path or "")
+            code = deployment.code
+            code_id = (
+                self._existing(code.asset) if code.asset else code.asset_id or self._code(code.name, code.path or "")
+            )
         env = deployment.environment
-        environment_id: pulumi.Input[str] = env.asset_id or self._environment(env.name, env.image or "", env.conda_file)
+        environment_id: pulumi.Input[str] = (
+            self._existing(env.asset)
+            if env.asset
+            else env.asset_id or self._environment(env.name, env.image or "", env.conda_file)
+        )
         return DeploymentAssets(model_id=model_id, code_id=code_id, environment_id=environment_id)
+
+    def _existing(self, asset: AssetRef) -> pulumi.Input[str]:
+        if asset.form != "workspace":
+            return asset.text
+        return self._workspace.id.apply(lambda workspace_id: workspace_asset_id(workspace_id, asset))
 
     def _once(self, kind: str, name: str, make: Callable[[str], pulumi.Output[str]]) -> pulumi.Output[str]:
         key = (kind, name)
@@ -183,6 +198,14 @@ class AssetCatalog:
             return environment_id
 
         return self._once(naming.ENVIRONMENT, name, make)
+
+
+def workspace_asset_id(workspace_id: str, asset: AssetRef) -> str:
+    """The ARM id of ``azureml:<name>:<version>`` in the workspace ``workspace_id``, as azure-ai-ml builds it
+    (``VERSIONED_RESOURCE_ID_FORMAT``, ``.../workspaces/<ws>/<models|codes|environments>/<name>/versions/<v>``)."""
+    if asset.form != "workspace" or asset.version is None:
+        raise ValueError(f"{asset.text!r} is not a workspace short form")
+    return f"{workspace_id.rstrip('/')}/{ARM_TYPE[asset.kind]}/{asset.name}/versions/{asset.version}"
 
 
 def _read(path: str) -> str:

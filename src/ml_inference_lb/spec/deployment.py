@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from . import rules
+from . import asset_ids, rules
 from .autoscale import build_autoscale
 from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, EnvValue, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
 from .names import check_endpoint_name
@@ -204,7 +204,8 @@ def _model(problems: Problems, path: str, raw_value: Any, deployment: str, base:
     name = problems.string(join(path, "name"), raw.get("name"), f"{deployment}-model") or f"{deployment}-model"
     if not rules.ASSET_NAME_RE.match(name):
         problems.add(join(path, "name"), f"{name!r} is not a valid asset name: letters, digits, '-', '_', '.'")
-    return ModelSpec(name=name, path=local, asset_id=asset)
+    ref = asset_ids.parse(problems, join(path, "asset_id"), asset, "model") if asset is not None else None
+    return ModelSpec(name=name, path=local, asset_id=asset, asset=ref)
 
 
 def _code(problems: Problems, path: str, raw_value: Any, base: str, cluster: str) -> CodeSpec:
@@ -225,7 +226,8 @@ def _code(problems: Problems, path: str, raw_value: Any, base: str, cluster: str
         problems.add(join(path, "scoring_script"), f"{script!r} must be a path inside the code folder")
     elif local is not None and not os.path.isfile(os.path.join(local, script)):
         problems.add(join(path, "scoring_script"), f"{script!r} does not exist in {local}")
-    return CodeSpec(name=name, path=local, asset_id=asset, scoring_script=script)
+    ref = asset_ids.parse(problems, join(path, "asset_id"), asset, "code") if asset is not None else None
+    return CodeSpec(name=name, path=local, asset_id=asset, scoring_script=script, asset=ref)
 
 
 def _environment(problems: Problems, path: str, raw_value: Any, deployment: str, base: str) -> EnvironmentSpec:
@@ -245,7 +247,8 @@ def _environment(problems: Problems, path: str, raw_value: Any, deployment: str,
     name = problems.string(join(path, "name"), raw.get("name"), f"{deployment}-env") or f"{deployment}-env"
     if not rules.ASSET_NAME_RE.match(name):
         problems.add(join(path, "name"), f"{name!r} is not a valid asset name: letters, digits, '-', '_', '.'")
-    return EnvironmentSpec(name=name, asset_id=asset, image=image, conda_file=conda)
+    ref = asset_ids.parse(problems, join(path, "asset_id"), asset, "environment") if asset is not None else None
+    return EnvironmentSpec(name=name, asset_id=asset, image=image, conda_file=conda, asset=ref)
 
 
 def _one_source(

@@ -12,6 +12,8 @@ from typing import Any, Literal, Union
 
 import pulumi
 
+from .asset_ids import AssetRef
+
 EnvValue = Union[str, "pulumi.Output[str]"]
 """A deployment environment variable's value: a plain string, or a ``pulumi.Output`` (e.g. a secret)."""
 
@@ -98,6 +100,8 @@ class ModelSpec:
     name: str
     path: str | None
     asset_id: str | None
+    asset: AssetRef | None = None
+    """``asset_id`` parsed: a form ARM resolves (the Azure target makes a workspace short form an ARM id)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class CodeSpec:
     path: str | None
     asset_id: str | None
     scoring_script: str
+    asset: AssetRef | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class EnvironmentSpec:
     asset_id: str | None
     image: str | None
     conda_file: str | None
+    asset: AssetRef | None = None
 
 
 @dataclass(frozen=True)
