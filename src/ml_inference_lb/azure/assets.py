@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native as azure_native
 
-from ..spec import DeploymentSpec
+from ..spec import CodeSpec, DeploymentSpec, ModelSpec
 from ..spec.asset_ids import ARM_TYPE, AssetRef
+from ..spec.uploads import Upload
 from . import naming
 from .workspace import WorkspaceRefs
 
@@ -31,30 +32,9 @@ class DeploymentAssets:
     environment_id: pulumi.Input[str]
 
 
-def content_hash(path: str) -> str:
-    """A stable hash of a file or a folder's files (relative names and bytes), 16 hex characters."""
-    digest = hashlib.sha256()
-    for relative, full in files_of(path):
-        digest.update(relative.encode())
-        digest.update(b"\0")
-        with open(full, "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
-    return digest.hexdigest()[:16]
-
-
-def files_of(path: str) -> list[tuple[str, str]]:
-    """A file, or a folder's files without caches, as (relative name, full path) in a stable order."""
-    if os.path.isfile(path):
-        return [(os.path.basename(path), path)]
-    found = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
-        for file_name in sorted(names):
-            if file_name.endswith(".pyc"):
-                continue
-            full = os.path.join(root, file_name)
-            found.append((os.path.relpath(full, path).replace(os.sep, "/"), full))
-    return found
+def upload_prefix(upload: Upload) -> str:
+    """Where an upload goes in the workspace's default container: ``LocalUpload/<content hash>/<name>``."""
+    return f"LocalUpload/{upload.content_hash()}/{os.path.basename(upload.root.rstrip(os.sep))}"
 
 
 class AssetUploader:
@@ -68,22 +48,21 @@ class AssetUploader:
         self.storage_resource_group = workspace.storage_account_id.apply(_resource_group_of)
         self.container = workspace.workspace_guid.apply(lambda g: f"azureml-blobstore-{g}")
 
-    def upload(self, role_name: str, local_path: str) -> tuple[str, list[pulumi.Resource]]:
-        """Upload a file or folder; returns its prefix in the container and the blob resources."""
-        prefix = f"LocalUpload/{content_hash(local_path)}/{os.path.basename(local_path.rstrip(os.sep))}"
-        single_file = os.path.isfile(local_path)
+    def upload(self, role_name: str, upload: Upload) -> tuple[str, list[pulumi.Resource]]:
+        """Upload exactly the spec's files of a file or folder; returns its prefix in the container and the blobs."""
+        prefix = upload_prefix(upload)
         blobs: list[pulumi.Resource] = []
-        for relative, full in files_of(local_path):
-            blob_name = prefix if single_file else f"{prefix}/{relative}"
+        for file in upload.files:
+            blob_name = prefix if upload.single_file else f"{prefix}/{file.relative}"
             blobs.append(
                 azure_native.storage.Blob(
-                    f"{role_name}/{relative}",
+                    f"{role_name}/{file.relative}",
                     account_name=self.account_name,
                     container_name=self.container,
                     resource_group_name=self.storage_resource_group,
                     blob_name=blob_name,
                     type=azure_native.storage.BlobType.BLOCK,
-                    source=pulumi.FileAsset(full),
+                    source=pulumi.FileAsset(file.source),
                     opts=pulumi.ResourceOptions(parent=self._parent, depends_on=list(self._workspace.resources)),
                 )
             )
@@ -108,13 +87,13 @@ class AssetCatalog:
     def for_deployment(self, deployment: DeploymentSpec) -> DeploymentAssets:
         model = deployment.model
         model_id: pulumi.Input[str] = (
-            self._existing(model.asset) if model.asset else model.asset_id or self._model(model.name, model.path or "")
+            self._existing(model.asset) if model.asset else model.asset_id or self._model(model.name, _upload(model))
         )
         code_id: pulumi.Input[str] | None = None
         if deployment.code is not None:
             code = deployment.code
             code_id = (
-                self._existing(code.asset) if code.asset else code.asset_id or self._code(code.name, code.path or "")
+                self._existing(code.asset) if code.asset else code.asset_id or self._code(code.name, _upload(code))
             )
         env = deployment.environment
         environment_id: pulumi.Input[str] = (
@@ -135,13 +114,13 @@ class AssetCatalog:
             self._ids[key] = make(naming.asset(self._cluster, kind, name))
         return self._ids[key]
 
-    def _model(self, name: str, path: str) -> pulumi.Output[str]:
+    def _model(self, name: str, upload: Upload) -> pulumi.Output[str]:
         def make(logical: str) -> pulumi.Output[str]:
-            prefix, blobs = self._uploader.upload(logical, path)
+            prefix, blobs = self._uploader.upload(logical, upload)
             model = azure_native.machinelearningservices.ModelVersion(
                 logical,
                 name=name,
-                version=content_hash(path),
+                version=upload.content_hash(),
                 resource_group_name=self._workspace.resource_group_name,
                 workspace_name=self._workspace.name,
                 properties={
@@ -156,15 +135,15 @@ class AssetCatalog:
 
         return self._once(naming.MODEL, name, make)
 
-    def _code(self, name: str, path: str) -> pulumi.Output[str]:
+    def _code(self, name: str, upload: Upload) -> pulumi.Output[str]:
         uploader = self._uploader
 
         def make(logical: str) -> pulumi.Output[str]:
-            prefix, blobs = uploader.upload(logical, path)
+            prefix, blobs = uploader.upload(logical, upload)
             code = azure_native.machinelearningservices.CodeVersion(
                 logical,
                 name=name,
-                version=content_hash(path),
+                version=upload.content_hash(),
                 resource_group_name=self._workspace.resource_group_name,
                 workspace_name=self._workspace.name,
                 properties={
@@ -198,6 +177,12 @@ class AssetCatalog:
             return environment_id
 
         return self._once(naming.ENVIRONMENT, name, make)
+
+
+def _upload(source: ModelSpec | CodeSpec) -> Upload:
+    if source.upload is None:  # the spec sets it with every path
+        raise ValueError(f"{source.name}: a local path without its upload in the spec")
+    return source.upload
 
 
 def workspace_asset_id(workspace_id: str, asset: AssetRef) -> str:

@@ -22,8 +22,9 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import machinelearningservices as ml
 
 from ..spec import ClusterSpec, DeploymentSpec, PoolBackendSpec
+from ..spec.uploads import Upload, collect
 from . import durations, naming
-from .assets import AssetCatalog, AssetUploader, content_hash, files_of
+from .assets import AssetCatalog, AssetUploader
 from .deployments import probe_settings
 from .roles import grant_workspace_access
 from .workspace import WorkspaceRefs
@@ -221,30 +222,30 @@ class _ImageBuilder:
 
     def environment(self, deployment: DeploymentSpec) -> pulumi.Output[str]:
         code, env = deployment.code, deployment.environment
-        if code is None or code.path is None or env.image is None:
+        if code is None or code.upload is None or env.image is None:
             raise ValueError(f"deployment {deployment.name!r}: building an image needs code.path and environment.image")
         asset_name = f"{env.name}-{code.name}"
         if asset_name not in self._ids:
             self._ids[asset_name] = self._register(
-                asset_name, env.image, env.conda_file, code.path, code.scoring_script
+                asset_name, env.image, env.conda_file, code.upload, code.scoring_script
             )
         return self._ids[asset_name]
 
     def _register(
-        self, asset_name: str, image: str, conda_file: str | None, code_path: str, script: str
+        self, asset_name: str, image: str, conda_file: str | None, code: Upload, script: str
     ) -> pulumi.Output[str]:
         logical = naming.asset(self._cluster, IMAGE, asset_name)
         text = dockerfile(image, script, conda_file is not None)
         digest = hashlib.sha256(text.encode())
-        digest.update(content_hash(code_path).encode())
+        digest.update(code.content_hash().encode())
         if conda_file is not None:
-            digest.update(content_hash(conda_file).encode())
+            digest.update(collect(conda_file)[0].content_hash().encode())
         version = digest.hexdigest()[:16]
         prefix = f"LocalUpload/{version}/context"
         sources: list[tuple[str, pulumi.Asset]] = [("Dockerfile", pulumi.StringAsset(text))]
         if conda_file is not None:
             sources.append(("conda.yml", pulumi.FileAsset(conda_file)))
-        sources += [(f"code/{rel}", pulumi.FileAsset(full)) for rel, full in files_of(code_path)]
+        sources += [(f"code/{f.relative}", pulumi.FileAsset(f.source)) for f in code.files]
         uploader = self._uploader
         blobs = [
             azure_native.storage.Blob(

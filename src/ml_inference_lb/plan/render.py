@@ -6,19 +6,22 @@ import json
 from typing import Any
 
 from .engine import PlanResult, RegisteredResource
+from .uploads import upload_lines, uploads
 
 PLAN_SCHEMA = "ml-inference-lb/plan/v1"
 """Version of the ``plan --json`` document (docs/plan-format.md); bumped on any incompatible change."""
 
 
 def plan_document(result: PlanResult) -> dict[str, Any]:
-    """The ``plan --json`` document (schema in docs/plan-format.md); secrets are ``"[secret]"``."""
+    """The ``plan --json`` document (schema in docs/plan-format.md); secrets are ``"[secret]"``. ``uploads`` lists
+    each model and code folder's files and what the ignore rules left out (docs/assets.md, "Uploads")."""
     return {
         "schema": PLAN_SCHEMA,
         "project": result.project,
         "stack": result.stack,
         "resources": [resource_entry(r) for r in result.resources],
         "outputs": result.outputs,
+        "uploads": uploads(result),
     }
 
 
@@ -71,6 +74,7 @@ def render_tree(result: PlanResult, show_inputs: bool = True) -> str:
             walk(r.urn, indent + "    ")
 
     walk(None, "")
+    lines += upload_lines(result)
     if result.outputs:
         lines.append("Outputs:")
         for key, value in result.outputs.items():

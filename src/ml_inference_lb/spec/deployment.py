@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from . import asset_ids, rules
+from . import asset_ids, rules, uploads
 from .autoscale import build_autoscale
 from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, EnvValue, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
 from .names import check_endpoint_name
@@ -200,18 +200,18 @@ def _check_shared_assets(problems: Problems, deployments: tuple[DeploymentSpec, 
 def _model(problems: Problems, path: str, raw_value: Any, deployment: str, base: str) -> ModelSpec:
     raw = problems.mapping(path, raw_value)
     problems.unknown_keys(path, raw, ("path", "asset_id", "name"))
-    local, asset = _one_source(problems, path, raw, base, want_dir=None)
+    local, asset, upload = _one_source(problems, path, raw, base, want_dir=None)
     name = problems.string(join(path, "name"), raw.get("name"), f"{deployment}-model") or f"{deployment}-model"
     if not rules.ASSET_NAME_RE.match(name):
         problems.add(join(path, "name"), f"{name!r} is not a valid asset name: letters, digits, '-', '_', '.'")
     ref = asset_ids.parse(problems, join(path, "asset_id"), asset, "model") if asset is not None else None
-    return ModelSpec(name=name, path=local, asset_id=asset, asset=ref)
+    return ModelSpec(name=name, path=local, asset_id=asset, asset=ref, upload=upload)
 
 
 def _code(problems: Problems, path: str, raw_value: Any, base: str, cluster: str) -> CodeSpec:
     raw = problems.mapping(path, raw_value)
     problems.unknown_keys(path, raw, ("path", "asset_id", "scoring_script", "name"))
-    local, asset = _one_source(problems, path, raw, base, want_dir=True)
+    local, asset, upload = _one_source(problems, path, raw, base, want_dir=True)
     default_name = f"{cluster}-{os.path.basename(local or 'code')}"
     name = problems.string(join(path, "name"), raw.get("name"), default_name) or default_name
     if not rules.ASSET_NAME_RE.match(name):
@@ -227,7 +227,7 @@ def _code(problems: Problems, path: str, raw_value: Any, base: str, cluster: str
     elif local is not None and not os.path.isfile(os.path.join(local, script)):
         problems.add(join(path, "scoring_script"), f"{script!r} does not exist in {local}")
     ref = asset_ids.parse(problems, join(path, "asset_id"), asset, "code") if asset is not None else None
-    return CodeSpec(name=name, path=local, asset_id=asset, scoring_script=script, asset=ref)
+    return CodeSpec(name=name, path=local, asset_id=asset, scoring_script=script, asset=ref, upload=upload)
 
 
 def _environment(problems: Problems, path: str, raw_value: Any, deployment: str, base: str) -> EnvironmentSpec:
@@ -253,9 +253,10 @@ def _environment(problems: Problems, path: str, raw_value: Any, deployment: str,
 
 def _one_source(
     problems: Problems, path: str, raw: Mapping[str, Any], base: str, want_dir: bool | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, uploads.Upload | None]:
     local = problems.string(join(path, "path"), raw.get("path"))
     asset = problems.string(join(path, "asset_id"), raw.get("asset_id"))
+    upload = None
     if (local is None) == (asset is None):
         problems.add(path, "give exactly one of path (local files, uploaded for you) and asset_id (an existing asset)")
     if local is not None:
@@ -264,7 +265,11 @@ def _one_source(
         if not exists:
             kind = "folder" if want_dir else "file or folder"
             problems.add(join(path, "path"), f"{local} is not an existing {kind}")
-    return local, asset
+        else:
+            upload, wrong = uploads.collect(local)
+            for message in wrong:
+                problems.add(join(path, "path"), message)
+    return local, asset, upload
 
 
 def _probes(problems: Problems, path: str, cluster: Mapping[str, Any], own: Mapping[str, Any]) -> ProbesSpec:

@@ -13,6 +13,7 @@ from typing import Any, Literal, Union
 import pulumi
 
 from .asset_ids import AssetRef
+from .uploads import Upload
 
 EnvValue = Union[str, "pulumi.Output[str]"]
 """A deployment environment variable's value: a plain string, or a ``pulumi.Output`` (e.g. a secret)."""
@@ -102,6 +103,8 @@ class ModelSpec:
     asset_id: str | None
     asset: AssetRef | None = None
     """``asset_id`` parsed: a form ARM resolves (the Azure target makes a workspace short form an ARM id)."""
+    upload: Upload | None = None
+    """With ``path``: exactly the files that go up (ignore files applied, no links out of the folder)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class CodeSpec:
     asset_id: str | None
     scoring_script: str
     asset: AssetRef | None = None
+    upload: Upload | None = None
 
 
 @dataclass(frozen=True)
