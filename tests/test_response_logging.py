@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from conftest import cluster_args, plan_cluster, tiny_deployment
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml_inference_lb import InferenceClusterArgsError
@@ -52,6 +52,7 @@ def test_a_value_the_server_cannot_parse_is_an_error() -> None:
 BOOL_TEXT = st.sampled_from(["true", "false", "True", "FALSE", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"])
 
 
+@settings(deadline=None)
 @given(flag=st.one_of(st.none(), st.booleans()), given_value=st.one_of(st.none(), BOOL_TEXT))
 def test_the_server_always_sees_one_parseable_value_matching_the_intent(
     flag: bool | None, given_value: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -166,14 +167,14 @@ PATTERN = st.builds(
     st.lists(SEGMENT, min_size=1, max_size=3),
     st.booleans(),
 )
-FILE = st.lists(st.sampled_from(["a", "b", "data", "x.log", "model.pkl", "ab", "d1"]), min_size=1, max_size=4).map(
-    "/".join
-)
+NAMES = ("a", "b", "data", "x.log", "ab", "d1")
+FILES = ["/".join(p) for depth in (1, 2, 3) for p in itertools.product(NAMES, repeat=depth)]
+"""Every path up to three levels over a small alphabet: each generated ignore file is checked against all of them."""
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lines=st.lists(PATTERN, min_size=1, max_size=5), files=st.lists(FILE, min_size=1, max_size=6))
-def test_ignore_matching_agrees_with_azure_ai_ml(lines: list[str], files: list[str]) -> None:
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(PATTERN, min_size=1, max_size=5))
+def test_ignore_matching_agrees_with_azure_ai_ml(lines: list[str]) -> None:
     # The one known difference (docs/assets.md): a line starting "/**/" matches every file below a folder in
     # pathspec 1.x and nothing in azure-ai-ml's older copy of the same class.
     assume(not any(line.lstrip("!").startswith("/**/") for line in lines))
@@ -185,7 +186,7 @@ def test_ignore_matching_agrees_with_azure_ai_ml(lines: list[str], files: list[s
         theirs = get_ignore_file(folder)
         ours, chosen = ignore_spec(folder, defaults=())
         assert chosen == ".amlignore"
-        for file in files:
+        for file in FILES:
             expected = bool(theirs.is_file_excluded(os.path.join(folder, file)))
             assert ours.match_file(file) == expected, (lines, file)
     finally:
