@@ -46,9 +46,10 @@ def test_workspace_short_forms_reach_arm_as_arm_ids_of_the_workspace() -> None:
     props = _properties(
         _with_assets(model="azureml:iris-softmax:1", code="azureml:iris-src:3", environment="azureml:iris-env:2")
     )
-    assert re.fullmatch(r"/subscriptions/.+/workspaces/demo-ws/models/iris-softmax/versions/1", props["model"])
-    assert props["codeConfiguration"]["codeId"].endswith("/workspaces/demo-ws/codes/iris-src/versions/3")
-    assert props["environmentId"].endswith("/workspaces/demo-ws/environments/iris-env/versions/2")
+    workspace = r"/subscriptions/[^/]+/resourceGroups/rg-test/providers/Microsoft\.MachineLearningServices/workspaces/demo-ws-[a-z0-9]+"
+    assert re.fullmatch(workspace + "/models/iris-softmax/versions/1", props["model"])
+    assert re.fullmatch(workspace + "/codes/iris-src/versions/3", props["codeConfiguration"]["codeId"])
+    assert re.fullmatch(workspace + "/environments/iris-env/versions/2", props["environmentId"])
 
 
 def test_an_existing_workspace_is_the_one_the_id_points_into() -> None:
@@ -71,7 +72,7 @@ def test_the_inference_pool_gets_arm_ids_too() -> None:
     args["backend"] = "inference_pool"
     (group,) = [r for r in plan_cluster(args).resources if r.type == GROUP]
     model_id = group.inputs["inferenceGroupProperties"]["modelConfiguration"]["modelId"]
-    assert model_id.endswith("/workspaces/demo-ws/models/iris-softmax/versions/1")
+    assert re.search(r"/workspaces/demo-ws-[a-z0-9]+/models/iris-softmax/versions/1$", model_id)
 
 
 @pytest.mark.parametrize(

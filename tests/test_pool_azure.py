@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pulumi
 import pytest
@@ -227,7 +228,7 @@ def test_code_less_deployments_use_the_catalog_environment() -> None:
         g.name: g.inputs["inferenceGroupProperties"]["environmentConfiguration"]["environmentId"]
         for g in of_type(result, GROUP)
     }
-    assert env_ids["demo-blue"].endswith("/workspaces/demo-ws/environments/serve-itself/versions/3")
+    assert re.search(r"/workspaces/demo-ws-[a-z0-9]+/environments/serve-itself/versions/3$", env_ids["demo-blue"])
     assert "/environments/tiny-env/versions/" in env_ids["demo-green"]
     assert [e.name for e in of_type(result, ENVIRONMENT)] == ["demo-environment-tiny-env"]
 
