@@ -13,12 +13,11 @@ from typing import Any, Literal, Union
 import pulumi
 
 from .asset_ids import AssetRef
+from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
 from .uploads import Upload
 
 EnvValue = Union[str, "pulumi.Output[str]"]
 """A deployment environment variable's value: a plain string, or a ``pulumi.Output`` (e.g. a secret)."""
-
-from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
 
 AuthMode = Literal["Key", "AADToken", "AMLToken"]
 Backend = Literal["managed_online", "inference_pool"]
