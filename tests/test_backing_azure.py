@@ -270,6 +270,7 @@ def test_deployments_get_the_contract_variables_and_wait_for_grants_and_paths() 
     server = one(result, "dbforpostgresql:Server")
     assert blue == {
         "WORKER_COUNT": "2",
+        "APP_INSIGHTS_LOG_RESPONSE_ENABLED": "false",  # response bodies stay out of logs by default
         "PGHOST": f"{server.inputs['serverName']}.postgres.database.azure.com",
         "PGPORT": "5432",
         "PGDATABASE": "features",

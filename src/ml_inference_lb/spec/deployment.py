@@ -7,8 +7,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-
 from . import asset_ids, rules, uploads
 from .autoscale import build_autoscale
 from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, EnvValue, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
@@ -349,6 +347,8 @@ def _requests(problems: Problems, path: str, raw: Mapping[str, Any]) -> RequestS
 
 
 def _env(problems: Problems, path: str, raw_value: Any) -> tuple[tuple[str, EnvValue], ...]:
+    import pulumi  # here, not at import: ml_inference_lb.runtime imports the spec without pulumi
+
     raw = problems.mapping(path, raw_value)
     pairs: list[tuple[str, EnvValue]] = []
     for key, value in raw.items():

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
-
-import pulumi
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .asset_ids import AssetRef
 from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
 from .uploads import Upload
+
+if TYPE_CHECKING:  # pulumi stays unloaded for ml_inference_lb.runtime (scoring containers import it)
+    import pulumi
 
 EnvValue = Union[str, "pulumi.Output[str]"]
 """A deployment environment variable's value: a plain string, or a ``pulumi.Output`` (e.g. a secret)."""
