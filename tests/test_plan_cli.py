@@ -53,7 +53,16 @@ def test_plan_quickstart_json_is_one_object_with_resources_and_outputs() -> None
     done = run_cli("plan", os.path.join(EXAMPLES, "quickstart"), "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert set(document) == {"schema", "project", "stack", "resources", "outputs", "uploads", "findings", "skipped_rules"}
+    assert set(document) == {
+        "schema",
+        "project",
+        "stack",
+        "resources",
+        "outputs",
+        "uploads",
+        "findings",
+        "skipped_rules",
+    }
     assert document["schema"] == "ml-inference-lb/plan/v1"
     assert {u["field"] for u in document["uploads"]} == {"deployments[0].model", "deployments[0].code"}
     for resource in document["resources"]:
