@@ -282,6 +282,13 @@ def run(
 def run_directory(directory: str, *, stack: str = "dev", config: Mapping[str, str] | None = None) -> PlanResult:
     """Run the Pulumi program in ``directory`` (its ``__main__.py``) as ``pulumi up`` would, offline."""
     directory = os.path.abspath(directory)
+    if os.path.isfile(directory):
+        raise NotADirectoryError(
+            f"{directory} is a file: a Pulumi program is a folder (Pulumi.yaml and __main__.py); "
+            f"give its folder: {os.path.dirname(directory)}"
+        )
+    if not os.path.exists(directory):
+        raise FileNotFoundError(f"{directory} does not exist: give the folder of a Pulumi Python program")
     main = os.path.join(directory, "__main__.py")
     if not os.path.isfile(main):
         raise FileNotFoundError(f"{directory} has no __main__.py: give the folder of a Pulumi Python program")
