@@ -209,3 +209,10 @@ def test_help_describes_the_commands_and_the_exit_codes() -> None:
         assert "exit codes:" in text
         assert "  1  " in text and "  2  " in text
     assert "  0    the plan was printed" in plan_help
+
+
+def test_a_closed_pipe_ends_the_plan_quietly() -> None:
+    # `true` exits at once, so the plan (seconds later) writes into a closed pipe.
+    command = f"{sys.executable} -m ml_inference_lb.cli plan {os.path.join(EXAMPLES, 'quickstart')} | true"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120)
+    assert done.stderr == ""
