@@ -4,7 +4,8 @@
 
 The public API (docs/releasing.md): the names in ``__all__`` of the packages listed in
 ``PUBLIC_MODULES`` (their signatures, class members, dataclass fields and TypedDict fields) and the
-names listed for the one module the docs present by path. griffe (https://mkdocstrings.github.io/griffe/)
+names listed for the one module the docs present by path. Other modules are internal, and the spec
+dataclasses' constructors too (the library builds specs; users read their fields). griffe (https://mkdocstrings.github.io/griffe/)
 loads both versions statically, from this checkout and from a git worktree of the baseline, and
 finds the breaks: a removed name, field or parameter, a renamed or moved parameter, a parameter
 made required, a changed default, a changed kind of object, a removed base class. griffe does
@@ -45,6 +46,9 @@ PUBLIC_MODULES: dict[str, tuple[str, ...] | None] = {
     "ml_inference_lb.global_lb": None,
     "ml_inference_lb.global_lb.local": ("serve_global", "LocalGlobalService"),
 }
+# Frozen spec dataclasses: users read them (``PlanResult.specs``, ``build_spec``); the library builds them.
+# Their fields are API; their constructors' parameters are not.
+BUILT_BY_THE_LIBRARY = ("ml_inference_lb.spec.", "ml_inference_lb.global_lb.model.")
 PARAMETER_KINDS = {
     griffe.BreakageKind.PARAMETER_MOVED,
     griffe.BreakageKind.PARAMETER_REMOVED,
@@ -73,6 +77,19 @@ def baseline_ref(root: Path) -> tuple[str, str]:
     lines = (root / ".ci" / "api-baseline").read_text(encoding="utf-8").splitlines()
     ref = next(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return ref, f"no v* tag yet: the commit .ci/api-baseline names, {ref[:12]}"
+
+
+def hide_internal_modules(module: griffe.Object | griffe.Alias) -> None:
+    """Mark every module not in PUBLIC_MODULES as internal: griffe counts any module without ``_`` as public."""
+    for member in module.members.values():
+        if not member.is_alias and member.is_module:
+            if member.path not in PUBLIC_MODULES:
+                member.public = False
+            hide_internal_modules(member)
+
+
+def _constructor_of_spec(key: str) -> bool:
+    return key.startswith(BUILT_BY_THE_LIBRARY) and ".__init__(" in key
 
 
 def _key(breakage: griffe.Breakage) -> str:
@@ -179,6 +196,8 @@ def typed_dict_breaks(old: griffe.Object | griffe.Alias, new: griffe.Object | gr
 
 def find_breaks(old: griffe.Object | griffe.Alias, new: griffe.Object | griffe.Alias) -> list[Break]:
     breaks: dict[tuple[str, str], Break] = {}
+    hide_internal_modules(old)
+    hide_internal_modules(new)
     old_modules, new_modules = _modules(old), _modules(new)
     for path, names in PUBLIC_MODULES.items():
         if path not in old_modules:
@@ -189,6 +208,8 @@ def find_breaks(old: griffe.Object | griffe.Alias, new: griffe.Object | griffe.A
         for breakage in griffe.find_breaking_changes(old_modules[path], new_modules[path]):
             key = _key(breakage)
             if names is not None and not any(key.startswith(f"{path}.{name}") for name in names):
+                continue
+            if _constructor_of_spec(key):
                 continue
             breaks.setdefault((key, breakage.kind.value), Break(key, breakage.kind.value))
     for extra in typed_dict_breaks(old, new):

@@ -149,3 +149,23 @@ def test_the_last_release_tag_is_the_baseline_in_a_clean_clone(
 def test_a_missing_baseline_is_an_error_not_a_pass(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(work), "--against", "no-such-ref"]) == 2
     assert "cannot load the public API at no-such-ref" in capsys.readouterr().err
+
+
+def test_internal_modules_and_spec_constructors_are_not_api(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(work, "azure/traffic.py", "def traffic_template(", "def arm_template(")
+    edit(work, "azure/traffic.py", ": traffic_template(spec", ": arm_template(spec")
+    edit(
+        work,
+        "spec/model.py",
+        "    isolation_mode: str\n    container_registry_sku: str\n",
+        "    container_registry_sku: str\n    isolation_mode: str\n",
+    )
+    code, out = check(work, capsys)
+    assert code == 0, out
+
+
+def test_removing_a_spec_field_fails(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(work, "spec/model.py", "    log_retention_days: int\n", "")
+    code, out = check(work, capsys)
+    assert code == 1
+    assert "`ml_inference_lb.spec.model.NewWorkspaceSpec.log_retention_days`: Public object was removed" in out
