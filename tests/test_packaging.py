@@ -48,19 +48,24 @@ def installed_top_levels() -> dict[str, list[str]]:
 
 
 @functools.cache
+def files_of(distribution: str) -> frozenset[str]:
+    return frozenset(str(file) for file in importlib.metadata.files(distribution) or [])
+
+
+@functools.cache
 def distribution_of(module: str) -> str:
-    """The installed distribution that provides ``module`` (namespace packages by their sub-package)."""
-    top = module.split(".")[0]
-    candidates = installed_top_levels().get(top, [])
-    if len(candidates) > 1:
-        prefix = "/".join(module.split(".")[:2]) + "/"
-        candidates = [
-            dist
-            for dist in candidates
-            if any(str(file).startswith(prefix) for file in importlib.metadata.files(dist) or [])
-        ]
-    assert len(candidates) == 1, f"cannot tell which distribution provides {module}: {candidates}"
-    return normalise(candidates[0])
+    """The installed distribution that provides ``module``; in a namespace package (``azure``, ``google``),
+    the one that owns the module's own file."""
+    parts = module.split(".")
+    candidates = installed_top_levels().get(parts[0], [])
+    if len(candidates) == 1:
+        return normalise(candidates[0])
+    for depth in range(len(parts), 1, -1):
+        stem = "/".join(parts[:depth])
+        owners = [d for d in candidates if {f"{stem}.py", f"{stem}/__init__.py"} & files_of(d)]
+        if len(owners) == 1:
+            return normalise(owners[0])
+    raise AssertionError(f"cannot tell which distribution provides {module}: {candidates}")
 
 
 def third_party_imports() -> dict[str, set[str]]:
@@ -72,7 +77,6 @@ def third_party_imports() -> dict[str, set[str]]:
                 continue
             path = os.path.join(folder, file_name)
             for module in imports_of(path):
-                module = ".".join(module.split(".")[:2])
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top in {"__future__", "ml_inference_lb"}:
                     continue
