@@ -44,6 +44,9 @@ PUBLIC_MODULES: dict[str, tuple[str, ...] | None] = {
     "ml_inference_lb.testing": None,
     "ml_inference_lb.local": None,
     "ml_inference_lb.global_lb": None,
+    "ml_inference_lb.deployability": None,
+    "ml_inference_lb.rollout": None,
+    "ml_inference_lb.runtime": None,
     "ml_inference_lb.global_lb.local": ("serve_global", "LocalGlobalService"),
 }
 # Frozen spec dataclasses: users read them (``PlanResult.specs``, ``build_spec``); the library builds them.
