@@ -1,4 +1,5 @@
-"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine) and ``local up`` (local target)."""
+"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine), ``scan`` (Checkov gate) and ``local up``
+(local target)."""
 
 from __future__ import annotations
 
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
     diff.set_defaults(handler=_diff)
+
+    from .scan.cli import add_scan_command
+
+    add_scan_command(commands)
 
     try:
         from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]
