@@ -24,10 +24,12 @@ from ml_inference_lb.plan import PlanResult, run, run_directory
 from ml_inference_lb.plan.arm_template import TEMPLATE_SCHEMA, arm_template, export
 
 TARGETS = [
-    ("quickstart", {}),
-    ("multi-region", {}),
+    *(
+        (name, {})
+        for name in sorted(os.listdir(EXAMPLES))
+        if os.path.isfile(os.path.join(EXAMPLES, name, "__main__.py"))
+    ),
     ("multi-region", {"loadBalancer": "traffic_manager"}),
-    ("inference-pool", {}),
 ]
 
 
