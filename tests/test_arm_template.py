@@ -117,9 +117,12 @@ def test_dependencies_follow_what_pulumi_waits_for() -> None:
     assert len(origins) == 2
     for origin in origins:
         assert _id_of(origin) in route["dependsOn"], "the route waits for every origin (explicit depends_on)"
-    traffic = next(r for r in template["resources"] if r["type"] == "Microsoft.Resources/deployments")
-    deployment = next(n for n in by_name if n.endswith("/blue"))
-    assert _id_of(by_name[deployment]) in traffic["dependsOn"]
+    traffic_steps = [r for r in template["resources"] if r["type"] == "Microsoft.Resources/deployments"]
+    assert len(traffic_steps) == 2
+    for traffic in traffic_steps:
+        # each region's traffic step waits for that region's deployment (the endpoint PUT inside names it)
+        endpoint = traffic["properties"]["template"]["resources"][0]["name"]
+        assert _id_of(by_name[f"{endpoint}/blue"]) in traffic["dependsOn"]
 
 
 def test_nested_template_keeps_its_expressions_and_literals_are_escaped() -> None:
