@@ -1,4 +1,5 @@
-"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine) and ``local up`` (local target)."""
+"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine), ``scan`` (Checkov gate) and ``local up``
+(local target)."""
 
 from __future__ import annotations
 
@@ -44,9 +45,17 @@ def _plan(ns: argparse.Namespace) -> int:
 
     if ns.old is not None:
         return _rollout(ns.old, ns.directory, ns)
+    output = "json" if ns.json else ns.format
     result = run_directory(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
     report = check_plan(result, load_measurements(ns.measurements))
-    if ns.json:
+    if output == "arm":
+        from .plan.arm_template import export
+
+        exported = export(result)
+        print(json.dumps(exported.template, indent=2))
+        for item in exported.omitted:
+            print(f"note: not in the template: {item.name} ({item.type}): {item.reason}", file=sys.stderr)
+    elif output == "json":
         document = plan_document(result)
         document["findings"] = report.as_json()
         document["skipped_rules"] = [{"rule": rule, "why": why} for rule, why in report.skipped]
@@ -130,7 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
-    plan.add_argument("--json", action="store_true", help="print one JSON object: resources and outputs")
+    plan.add_argument(
+        "--format",
+        choices=("tree", "json", "arm"),
+        default="tree",
+        help="tree (default); json: one document with every resource, its inputs and options "
+        "(docs/plan-format.md); arm: an ARM template of the request bodies, for policy tools such as Checkov "
+        "(docs/security-scan.md)",
+    )
+    plan.add_argument("--json", action="store_true", help="same as --format json")
     plan.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads"
     )
@@ -175,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
     diff.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, print every frame")
     diff.set_defaults(handler=_diff)
+
+    from .scan.cli import add_scan_command
+
+    add_scan_command(commands)
 
     try:
         from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]

@@ -67,6 +67,9 @@ class InferenceCluster(pulumi.ComponentResource):
     """``backing_services.database`` only: the PostgreSQL server's host name (``<name>.postgres.database.azure.com``)."""
     database_id: pulumi.Output[str] | None
     """``backing_services.database`` only: ARM id of the PostgreSQL flexible server."""
+    log_analytics_workspace_id: pulumi.Output[str] | None
+    """ARM id of the Log Analytics workspace the cluster's logs go to: ``diagnostics.log_analytics_workspace_id``,
+    else the one created with a new workspace; None with an existing workspace and no id given."""
 
     def __init__(
         self,
@@ -80,6 +83,10 @@ class InferenceCluster(pulumi.ComponentResource):
         registry.record(spec)
 
         workspace = build_workspace(spec, self)
+        given_logs = spec.diagnostics.log_analytics_workspace_id
+        self.log_analytics_workspace_id = (
+            pulumi.Output.from_input(given_logs) if given_logs is not None else workspace.log_analytics_id
+        )
         assets = AssetCatalog(spec.name, workspace, self)
         self.pool_name = self.endpoint_uris = None
         self.cache_host_name = self.cache_id = self.database_host_name = self.database_id = None

@@ -33,6 +33,7 @@ LB_FIELDS = (
     "endpoint_name",
     "dns_name",
     "dns_ttl_seconds",
+    "diagnostics",
 )
 
 
@@ -59,7 +60,7 @@ def build_global_spec(name: str, args: Mapping[str, Any], base_dir: str | None =
     if kind == "front_door":
         load_balancer = front_door_spec(problems, name, lb, placed)
     else:
-        load_balancer = traffic_manager_spec(problems, name, lb)
+        load_balancer = traffic_manager_spec(problems, name, lb, placed)
 
     problems.raise_if_any(COMPONENT)
     return GlobalSpec(
