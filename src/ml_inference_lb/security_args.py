@@ -118,8 +118,10 @@ class SecretReferenceArgs(TypedDict):
     secret_name: str
     """The secret's name in the vault (1-127 letters, digits and ``-``)."""
     version: pulumi.Input[str]
-    """The secret version (32 hexadecimal characters, e.g. ``keyvault.Secret(...).properties`` ``secret_uri_with_version``'s
-    last segment). Azure's reference syntax names a version; a new version needs a new ``pulumi up``."""
+    """The secret version (32 hexadecimal characters): Azure's reference syntax names a version, so a new value
+    of the secret reaches the deployments with a new ``version`` and a ``pulumi up``. From a
+    ``keyvault.Secret`` of the same program: ``secret.properties.apply(lambda p: p.secret_uri_with_version.
+    rsplit("/", 1)[-1])``."""
     grant: NotRequired[Literal["secret", "none"]]
     """``"secret"`` (default): the library gives the endpoint identity *Key Vault Secrets User* on this secret
     only, and creates deployments after it (Azure fails a deployment whose identity cannot read a referenced
