@@ -239,9 +239,11 @@ def _storage_network(spec: ClusterSpec) -> dict[str, Any]:
     ranges = spec.network.deployer_ip_ranges
     return {
         "public_network_access": "Enabled" if ranges else "Disabled",
-        "network_rule_set": {
-            "default_action": "Deny",
-            "bypass": TRUSTED_AZURE_SERVICES,
-            "ip_rules": [{"ip_address_or_range": r, "action": "Allow"} for r in ranges],
-        },
+        # Typed args, not dicts: the SDK renames keys of nested list items only when it knows their type
+        # (a dict here sent ``ip_address_or_range``, which the contract check reports as unknown).
+        "network_rule_set": azure_native.storage.NetworkRuleSetArgs(
+            default_action="Deny",
+            bypass=TRUSTED_AZURE_SERVICES,
+            ip_rules=[azure_native.storage.IPRuleArgs(i_p_address_or_range=r, action="Allow") for r in ranges],
+        ),
     }

@@ -54,6 +54,9 @@ ZONE_ID_RE = re.compile(
 )
 ARM_ID_RE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/.+$", re.IGNORECASE)
 APPROVED_ONLY = "AllowOnlyApprovedOutbound"
+RFC1918 = tuple(ipaddress.IPv4Network(b) for b in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+"""Ranges Azure Storage refuses in IP rules ("IP address ranges reserved for private networks (as defined in
+RFC 1918) aren't allowed", azure-docs ``articles/storage/common/storage-network-security.md``)."""
 ISOLATION_OF = {"none": "Disabled", "managed": "AllowInternetOutbound", "private": APPROVED_ONLY}
 
 
@@ -208,6 +211,7 @@ def _private_endpoint(problems: Problems, raw_value: Any) -> PrivateEndpointSpec
                 join(join(path, "dns_zone_ids"), str(zone)),
                 f"not a zone the private endpoints use; the zones are {', '.join(ALL_ZONES)}",
             )
+            continue
         _check_id(
             problems, join(join(path, "dns_zone_ids"), str(zone)), zone_id, ZONE_ID_RE, ".../privateDnsZones/<zone>"
         )
@@ -243,7 +247,7 @@ def _ip_ranges(problems: Problems, raw_value: Any, mode: NetworkMode) -> tuple[s
             problems.add(where, f"{value!r} is not an IPv4 address or CIDR range (Azure Storage takes IPv4 only)")
         elif "/" in value and network.prefixlen >= 31:
             problems.add(where, f"{value!r}: Azure Storage refuses /31 and /32 ranges; write the single address(es)")
-        elif network.is_private:
+        elif any(network.subnet_of(block) for block in RFC1918):
             problems.add(
                 where,
                 f"{value!r} is a private range: storage IP rules apply to public addresses only; a machine in the "
