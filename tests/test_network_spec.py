@@ -9,7 +9,8 @@ from conftest import cluster_args, tiny_deployment
 from test_spec_validation import problems_of
 
 from ml_inference_lb import build_spec
-from ml_inference_lb.spec.security_model import ALL_ZONES
+
+ALL_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net", "privatelink.blob.core.windows.net")
 
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
 VNET = f"{SUBSCRIPTION}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet"
@@ -112,7 +113,7 @@ def test_existing_workspace_refuses_network_isolation() -> None:
             network_isolation="private",
         )
     )
-    assert "existing_workspace" in problems["network_isolation"]
+    assert "its network is its owner's" in problems["network_isolation"]
 
 
 def test_private_refuses_environments_azure_would_have_to_build() -> None:

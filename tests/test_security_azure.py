@@ -11,17 +11,16 @@ from test_network_spec import SUBNET, VAULT, VNET, private, ready
 from test_security_spec import IDENTITY, VERSION, secret
 
 from ml_inference_lb.azure.managed_network import _Provider
-from ml_inference_lb.azure.roles import (
-    ACR_PULL_ROLE,
-    AI_NETWORK_CONNECTION_APPROVER_ROLE,
-    AZUREML_METRICS_WRITER_ROLE,
-    KEY_VAULT_SECRETS_USER_ROLE,
-    STORAGE_BLOB_DATA_READER_ROLE,
-)
 from ml_inference_lb.contract import check_plan, errors
 from ml_inference_lb.plan import PlanResult, RegisteredResource
 from ml_inference_lb.plan.mocks import arm_id, stable_uuid
 
+# Built-in role ids, as Azure publishes them (azure-docs articles/role-based-access-control/built-in-roles.md).
+ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+STORAGE_BLOB_DATA_READER_ROLE = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+AZUREML_METRICS_WRITER_ROLE = "635dd51f-9968-44d3-b7fb-6d9a6bd613ae"
+KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
+AI_NETWORK_CONNECTION_APPROVER_ROLE = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
 OTHER_SUBSCRIPTION = "/subscriptions/22222222-2222-2222-2222-222222222222"
 REMOTE_STORAGE = f"{OTHER_SUBSCRIPTION}/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/features"
 EXISTING_ZONE = (
