@@ -277,7 +277,26 @@ def test_system_assigned_identity_keeps_no_role_assignments(default: PlanResult)
 
 def test_secrets_reach_deployments_as_references_only(isolated: PlanResult) -> None:
     env = by_name(isolated, "demo-blue").inputs["properties"]["environmentVariables"]
-    assert env == {"API_KEY": "${{keyvault:https://kv-app.vault.azure.net/secrets/upstream-api-key/" + VERSION + "}}"}
+    assert env["API_KEY"] == "${{keyvault:https://kv-app.vault.azure.net/secrets/upstream-api-key/" + VERSION + "}}"
+    assert set(env) == {"API_KEY", "AZURE_CLIENT_ID"}
+
+
+def test_a_user_assigned_identity_is_named_to_code_in_the_container(isolated: PlanResult) -> None:
+    """azure-identity asks for a user-assigned identity's token by its client id (AZURE_CLIENT_ID)."""
+    identity = by_name(isolated, "demo-endpoint-identity").inputs["resourceName"]
+    env = by_name(isolated, "demo-blue").inputs["properties"]["environmentVariables"]
+    assert env["AZURE_CLIENT_ID"] == stable_uuid("client", identity)
+    own = tiny_deployment("blue", traffic_percent=100, environment_variables={"AZURE_CLIENT_ID": "mine"})
+    result = plan_cluster(cluster_args(own, endpoint={"identity": "user_assigned"}))
+    assert by_name(result, "demo-blue").inputs["properties"]["environmentVariables"]["AZURE_CLIENT_ID"] == "mine"
+    plain = plan_cluster(cluster_args())
+    assert "AZURE_CLIENT_ID" not in (by_name(plain, "demo-blue").inputs["properties"].get("environmentVariables") or {})
+
+
+def test_backing_services_grant_the_user_assigned_identity() -> None:
+    result = plan_cluster(cluster_args(backing_services={"cache": {}}, endpoint={"identity": "user_assigned"}))
+    access = next(r for r in result.resources if r.type.endswith("redisenterprise:AccessPolicyAssignment"))
+    assert access.inputs["user"]["objectId"] == principal_of(result, "demo-endpoint-identity", "resourceName")
 
 
 def test_the_endpoint_identity_reads_each_referenced_secret_before_deployments(isolated: PlanResult) -> None:

@@ -105,6 +105,7 @@ class InferenceCluster(pulumi.ComponentResource):
                 backing_environment=backing.environment(deployment) if backing else None,
                 backing_ready=backing.ready if backing else (),
                 secret_references=secret_environment(spec, deployment),
+                identity_environment=endpoint.identity.container_environment(),
                 secret_grants=secret_grants,
             )
             build_autoscale(spec, deployment, resource, workspace, endpoint, self)

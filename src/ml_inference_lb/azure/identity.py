@@ -33,6 +33,9 @@ class EndpointIdentity:
     principal_id: pulumi.Output[str] | None
     """The user-assigned identity's object id, known before the endpoint exists; None for a system-assigned
     one (Azure reports it on the endpoint once created)."""
+    client_id: pulumi.Output[str] | None = None
+    """The user-assigned identity's client id (None for a system-assigned one): code in the container names it
+    to get that identity's tokens (see :meth:`container_environment`)."""
     resources: tuple[pulumi.Resource, ...] = ()
     """The identity the library created, if it did."""
 
@@ -41,6 +44,14 @@ class EndpointIdentity:
         if self.identity_id is None:
             return {"type": self.type}
         return {"type": self.type, "user_assigned_identities": [self.identity_id]}
+
+    def container_environment(self) -> dict[str, pulumi.Input[str]]:
+        """``AZURE_CLIENT_ID`` for a user-assigned identity: azure-identity's ``ManagedIdentityCredential`` and
+        ``DefaultAzureCredential`` use it to ask for that identity's token (azure-identity README, "Specify a
+        user-assigned managed identity"; Azure's UAI endpoint sample passes the client id to the scoring script
+        itself: azureml-examples ``cli/deploy-managed-online-endpoint-access-resource-uai.sh``). Empty for a
+        system-assigned identity, the container's only one."""
+        return {} if self.client_id is None else {"AZURE_CLIENT_ID": self.client_id}
 
     def template_body(self) -> pulumi.Output[dict[str, Any]]:
         """The ``identity`` of the endpoint in the traffic step's ARM template (wire form)."""
@@ -65,7 +76,11 @@ def build_endpoint_identity(
             opts=pulumi.ResourceOptions(parent=parent),
         )
         return EndpointIdentity(
-            type=USER_ASSIGNED, identity_id=created.id, principal_id=created.principal_id, resources=(created,)
+            type=USER_ASSIGNED,
+            identity_id=created.id,
+            principal_id=created.principal_id,
+            client_id=created.client_id,
+            resources=(created,),
         )
     identity_id = pulumi.Output.from_input(identity.user_assigned_identity_id)
     found = azure_native.managedidentity.get_user_assigned_identity_output(
@@ -73,7 +88,9 @@ def build_endpoint_identity(
         resource_name=identity_id.apply(lambda i: i.rstrip("/").rsplit("/", 1)[-1]),
         opts=pulumi.InvokeOutputOptions(parent=parent),
     )
-    return EndpointIdentity(type=USER_ASSIGNED, identity_id=identity_id, principal_id=found.principal_id)
+    return EndpointIdentity(
+        type=USER_ASSIGNED, identity_id=identity_id, principal_id=found.principal_id, client_id=found.client_id
+    )
 
 
 def _segment(arm_id: str, key: str) -> str:

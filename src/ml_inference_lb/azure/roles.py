@@ -83,12 +83,12 @@ def built_in_role(role: str, parent: pulumi.Resource) -> pulumi.Output[str]:
     return role_id
 
 
-def role_in_subscription_of(resource_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
-    """A built-in role definition id in the subscription of the resource it is assigned on (which may not be
-    the deploying one)."""
-    return pulumi.Output.from_input(resource_id).apply(
-        lambda rid: (
-            f"/subscriptions/{rid.strip('/').split('/')[1]}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+def role_in_subscription_of(resource_id: pulumi.Input[str], role: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A role definition id in the subscription of the resource it is assigned on (which may not be the
+    deploying one)."""
+    return pulumi.Output.all(resource_id, role).apply(
+        lambda v: (
+            f"/subscriptions/{str(v[0]).strip('/').split('/')[1]}/providers/Microsoft.Authorization/roleDefinitions/{v[1]}"
         )
     )
 
