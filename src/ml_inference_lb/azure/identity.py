@@ -46,10 +46,11 @@ class EndpointIdentity:
         return {"type": self.type, "user_assigned_identities": [self.identity_id]}
 
     def container_environment(self) -> dict[str, pulumi.Input[str]]:
-        """``AZURE_CLIENT_ID`` for a user-assigned identity: azure-identity's ``ManagedIdentityCredential`` and
-        ``DefaultAzureCredential`` use it to ask for that identity's token (azure-identity README, "Specify a
-        user-assigned managed identity"; Azure's UAI endpoint sample passes the client id to the scoring script
-        itself: azureml-examples ``cli/deploy-managed-online-endpoint-access-resource-uai.sh``). Empty for a
+        """``AZURE_CLIENT_ID`` for a user-assigned identity: azure-identity's ``DefaultAzureCredential`` uses it as
+        the managed identity's client id ("Defaults to the value of the environment variable AZURE_CLIENT_ID",
+        ``azure/identity/_credentials/default.py``), and ``ml_inference_lb.runtime`` passes it to
+        ``ManagedIdentityCredential``; Azure's UAI endpoint sample hands the client id to the scoring script
+        itself (azureml-examples ``cli/deploy-managed-online-endpoint-access-resource-uai.sh``). Empty for a
         system-assigned identity, the container's only one."""
         return {} if self.client_id is None else {"AZURE_CLIENT_ID": self.client_id}
 
