@@ -55,6 +55,7 @@ cluster = InferenceCluster(
             }
         },
         "pool": {"instance_type": "Standard_DS3_v2", "instance_count": 3},
+        "request_settings": {"max_concurrent_requests_per_instance": 2},  # = WORKER_COUNT
         "deployments": [
             {
                 "name": "blue",
