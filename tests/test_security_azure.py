@@ -278,7 +278,8 @@ def test_system_assigned_identity_keeps_no_role_assignments(default: PlanResult)
 def test_secrets_reach_deployments_as_references_only(isolated: PlanResult) -> None:
     env = by_name(isolated, "demo-blue").inputs["properties"]["environmentVariables"]
     assert env["API_KEY"] == "${{keyvault:https://kv-app.vault.azure.net/secrets/upstream-api-key/" + VERSION + "}}"
-    assert set(env) == {"API_KEY", "AZURE_CLIENT_ID"}
+    # The other variables are the identity's client id and value-fixes' response-logging switch; no secret value.
+    assert set(env) == {"API_KEY", "AZURE_CLIENT_ID", "APP_INSIGHTS_LOG_RESPONSE_ENABLED"}
 
 
 def test_a_user_assigned_identity_is_named_to_code_in_the_container(isolated: PlanResult) -> None:
