@@ -59,14 +59,15 @@ def test_a_replica_failing_readiness_gets_no_traffic() -> None:
             p.send_signal(signal.SIGSTOP)  # alive but unresponsive: its readiness probe times out
         try:
             url = f"http://127.0.0.1:{stuck_port}"
-            wait_until(lambda: local.routed_servers("blue").get(url) == "DOWN", 10, "traefik to mark the replica DOWN")
+            # Three readiness failures in a row (FAST_PROBES: period 1 s, timeout 1 s) take it out.
+            wait_until(lambda: url not in local.routed_servers("blue"), 15, "the replica to leave the routing")
             answers = [client.score(timeout=3) for _ in range(40)]
             assert {(a.status, a.body["replica"]) for a in answers} == {(200, "blue-1")}
             assert max(a.seconds for a in answers) < 2.5  # none waited on the stuck replica (timeout 5 s)
         finally:
             for p in group:
                 p.send_signal(signal.SIGCONT)
-        wait_until(lambda: local.routed_servers("blue").get(url) == "UP", 10, "the replica to be ready again")
+        wait_until(lambda: local.routed_servers("blue").get(url) == "UP", 15, "the replica to be routed again")
         assert "blue-0" in {client.score().body["replica"] for _ in range(10)}
 
 
