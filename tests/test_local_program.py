@@ -43,3 +43,23 @@ def test_serve_global_reads_the_service_of_a_folder() -> None:
         _one_service(os.path.join(EXAMPLES, "quickstart"), None, "dev", None)
     with pytest.raises(LocalTargetError, match="no GlobalInferenceService named 'other'"):
         _one_service(os.path.join(EXAMPLES, "multi-region"), "other", "dev", None)
+
+
+def test_the_quickstart_answers_400_to_a_request_it_cannot_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import json
+
+    quickstart = os.path.join(EXAMPLES, "quickstart")
+    monkeypatch.setenv("AZUREML_MODEL_DIR", os.path.join(quickstart, "model"))
+    loaded = importlib.util.spec_from_file_location("quickstart_score", os.path.join(quickstart, "src", "score.py"))
+    assert loaded is not None and loaded.loader is not None
+    score = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(score)
+    score.init()
+    for bad in ("{not json", '{"rows": []}', '{"data": [[1, 2, 3]]}', '{"data": [["a", "b", "c", "d"]]}', "[]"):
+        answer = score.run(bad)
+        assert answer.status_code == 400, bad
+        assert "expected" in json.loads(answer.get_data())["error"]
+    with open(os.path.join(quickstart, "sample-request.json"), encoding="utf-8") as handle:
+        good = score.run(handle.read())
+    assert len(good["predictions"]) == 3
