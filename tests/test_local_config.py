@@ -203,3 +203,49 @@ def test_the_startup_probe_guards_a_replica_until_it_is_first_ready() -> None:
     assert Supervisor.restart_probe(d, replica) == deployment.probes.startup
     replica.state = "ready"
     assert Supervisor.restart_probe(d, replica) == deployment.probes.liveness
+
+
+def test_a_supervised_process_is_restarted_with_back_off_then_given_up_loudly() -> None:
+    import threading
+    import time
+
+    from ml_inference_lb.local.supervised import Supervised
+
+    alive = threading.Event()
+    starts: list[float] = []
+    events: list[str] = []
+    gave_up: list[str] = []
+
+    def start() -> None:
+        starts.append(time.monotonic())
+        if len(starts) >= 2:
+            raise OSError("address already in use")  # from the second restart on, it cannot come back
+        alive.set()
+
+    router = Supervised(
+        "traefik",
+        start=start,
+        running=alive.is_set,
+        describe_exit=lambda: "signal SIGKILL",
+        policy=RestartPolicy(initial_backoff_s=0.05, max_backoff_s=1.0, max_crashes=4, stable_after_s=60),
+        on_event=events.append,
+        on_give_up=gave_up.append,
+    )
+    alive.set()
+    router.started()
+    alive.clear()  # it dies
+    router.check(time.monotonic())
+    assert events[0] == "traefik exited (signal SIGKILL); restarting it in 0.0 s"
+    deadline = time.monotonic() + 5
+    while router.state == "restarting" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert router.state == "up" and events[-1] == "traefik restarted"
+    alive.clear()  # it dies again, and now every start fails
+    router.check(time.monotonic())
+    while router.state == "restarting" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert router.state == "failed" and gave_up and "could not be restarted" in gave_up[0]
+    assert "address already in use" in gave_up[0]
+    # Crashes in a row: the death (2), two failed restarts (3, 4 = the budget). Back-off 0.05 s, then 0.1 s.
+    assert len(starts) == 3, starts
+    assert starts[2] - starts[1] >= 0.09
