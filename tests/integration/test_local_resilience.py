@@ -74,11 +74,14 @@ def test_a_replica_failing_readiness_gets_no_traffic() -> None:
 def test_a_replica_failing_liveness_is_restarted() -> None:
     probes = {
         "readiness": {"initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 1},
-        "liveness": {"initial_delay_seconds": 1, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 2},
+        # The replacement boots within initial_delay, else liveness would kill it too (as Azure would).
+        "liveness": {"initial_delay_seconds": 8, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 2},
     }
     spec = echo_cluster(echo_deployment("blue", traffic_percent=100, instance_count=1), name="live", probes=probes)
+    started = time.monotonic()
     with serve(spec) as local:
         old = local.replica_pids("blue")[0]
+        time.sleep(max(0.0, 8.5 - (time.monotonic() - started)))  # past the old replica's initial delay
         os.killpg(old, signal.SIGSTOP)
         wait_until(lambda: local.replica_pids("blue") not in ([], [old]), 15, "the supervisor to replace the replica")
         wait_until(lambda: local.status()["blue"].ready == 1, 30, "the new replica to be ready")

@@ -346,9 +346,11 @@ class LocalCluster:
             return
         self._stopped = True
         self._stop.set()
-        self._supervisor.close()
+        if self._supervisor.router is not None:
+            self._supervisor.router.close()  # no restart now, and none left under way
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._supervisor.close()
         with self._lock:
             replicas = [r for d in self._deployments.values() for r in d.replicas + [r for _, r in d.draining]]
         stoppers = [threading.Thread(target=r.process.stop) for r in replicas]

@@ -48,6 +48,7 @@ class Supervised:
         self.started_at = time.monotonic()
         self.restarts = 0
         self.failure: str | None = None
+        self._thread: threading.Thread | None = None
 
     def started(self) -> None:
         """Record a start made by the owner (the first one)."""
@@ -65,11 +66,15 @@ class Supervised:
                 return
             self.state = "restarting"
         self._on_event(f"{self.name} exited ({exit_description}); restarting it in {delay:.1f} s")
-        threading.Thread(target=self._restart, args=(delay,), name=f"restart-{self.name}", daemon=True).start()
+        self._thread = threading.Thread(target=self._restart, args=(delay,), name=f"restart-{self.name}", daemon=True)
+        self._thread.start()
 
-    def close(self) -> None:
-        """No restart from now on (the owner is stopping)."""
+    def close(self, timeout_s: float = 30.0) -> None:
+        """No restart from now on (the owner is stopping); waits for a restart under way to end, so
+        that the owner stops the process it started rather than miss it."""
         self._closed.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
 
     def _restart(self, delay: float) -> None:
         while not self._closed.wait(delay):

@@ -4,13 +4,13 @@
 tick it
 
 * reaps replicas that exited: a replica that exits before it was ever ready on its first start has
-  failed to start (``init()`` raised); any other exit is a crash, restarted with the back-off of the
+  failed to start (``init()`` raised); any other exit, like ``failure_threshold`` liveness failures,
+  is a crash, restarted with the back-off of the
   :class:`~ml_inference_lb.local.restarts.RestartPolicy`, and a replica slot that keeps crashing is
   given up. A deployment with no replica left that runs or will run is *failed*: it leaves the
   routing and requests pinned to it get 503 naming it;
 * probes readiness (Azure's readiness probe: ``failure_threshold`` failures in a row take a replica out
-  of the routing, ``success_threshold`` successes bring it back) and liveness (or the startup probe):
-  ``failure_threshold`` liveness failures restart the replica;
+  of the routing, ``success_threshold`` successes bring it back) and liveness (or the startup probe);
 * adds or drains replicas to reach the desired count, asks each deployment's autoscaler;
 * checks the router (Traefik), restarted like a replica (see :mod:`~ml_inference_lb.local.supervised`);
 * rewrites Traefik's routing when anything it depends on changed, numbering each version so that
@@ -134,8 +134,7 @@ class Supervisor:
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe")
 
     def close(self) -> None:
-        if self.router is not None:
-            self.router.close()
+        """Release the probe threads (after the loop has ended; the router is closed before)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ----- replicas --------------------------------------------------------------------------------
@@ -252,28 +251,39 @@ class Supervisor:
             if r.process.running():
                 continue
             exit_description = r.process.exit_description()
-            d.replicas.remove(r)
-            # Its group may outlive the leader (workers finishing a request): stop it, without holding
-            # up this tick, which must take the replica out of the routing now.
-            threading.Thread(target=r.process.stop, kwargs={"grace_s": 1.0}, daemon=True).start()
-            first_start = r.ready_at is None and r.restarts == 0 and r.index not in d.crashes
-            if first_start:
+            if r.ready_at is None and r.restarts == 0 and r.index not in d.crashes:
+                self._remove(d, r)
                 self._failed_start(d, r, exit_description)
-                continue
-            crashes = d.crashes.setdefault(r.index, CrashCount())
-            delay = crashes.record(self.policy, now - r.started_at)
-            if delay is None:
-                lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
-                d.given_up[r.index] = (
-                    f"replica {r.index} crashed {crashes.crashes} times in a row (last: {exit_description}); "
-                    f"gave up. From {r.process.log_path}:\n{lines}"
-                )
-                self.on_event(f"{d.spec.name}: {d.given_up[r.index]}")
-                self._fail_if_empty(d)
-                continue
-            d.pending.append(PendingRestart(r.index, now + delay, crashes.crashes))
-            when = "now" if delay == 0 else f"in {delay:.1f} s (crash {crashes.crashes} in a row)"
-            self.on_event(f"{d.spec.name}: replica {r.index} exited ({exit_description}); restarting it {when}")
+            else:
+                self._crashed(d, r, now, f"exited ({exit_description})")
+
+    def _remove(self, d: DeploymentState, r: Replica) -> None:
+        """Take ``r`` out of the deployment (hence out of the next routing) and stop its process group
+        (the workers may outlive their master) on another thread: this tick must not wait for it."""
+        d.replicas.remove(r)
+        threading.Thread(target=r.process.stop, kwargs={"grace_s": 1.0}, daemon=True).start()
+
+    def _crashed(self, d: DeploymentState, r: Replica, now: float, what: str) -> None:
+        """``r`` died or failed its liveness probe: restart it after the policy's back-off, or give up.
+
+        The replacement gets a new port: until Traefik has reloaded the routing without ``r``, requests
+        still sent to its port must be refused (and replayed on another replica), not queued in a new
+        server's backlog while its workers boot."""
+        self._remove(d, r)
+        crashes = d.crashes.setdefault(r.index, CrashCount())
+        delay = crashes.record(self.policy, now - r.started_at)
+        if delay is None:
+            lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
+            d.given_up[r.index] = (
+                f"replica {r.index} crashed {crashes.crashes} times in a row (last: {what}); "
+                f"gave up. From {r.process.log_path}:\n{lines}"
+            )
+            self.on_event(f"{d.spec.name}: {d.given_up[r.index]}")
+            self._fail_if_empty(d)
+            return
+        d.pending.append(PendingRestart(r.index, now + delay, crashes.crashes))
+        when = "now" if delay == 0 else f"in {delay:.1f} s (crash {crashes.crashes} in a row)"
+        self.on_event(f"{d.spec.name}: replica {r.index} {what}; restarting it {when}")
 
     def _failed_start(self, d: DeploymentState, r: Replica, exit_description: str) -> None:
         lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
@@ -303,15 +313,6 @@ class Supervisor:
             fresh = self.add_replica(d, index=pending.index)
             fresh.restarts = pending.crashes
 
-    def _restart(self, d: DeploymentState, r: Replica, now: float) -> None:
-        """Replace ``r`` (failing liveness) by a new process on a new port. Not the same port: until
-        Traefik has reloaded the routing without ``r``, requests still sent to its port must be
-        refused (and replayed on another replica), not queued in a new server's backlog."""
-        r.process.stop(grace_s=1.0)
-        d.replicas.remove(r)
-        fresh = self.add_replica(d, index=r.index)
-        fresh.restarts = r.restarts + 1
-
     def _liveness(self, d: DeploymentState, r: Replica, ok: bool, now: float) -> None:
         liveness = self.restart_probe(d, r)
         r.next_liveness_at = now + liveness.period_s
@@ -320,11 +321,8 @@ class Supervisor:
             return
         r.liveness_failures += 1
         if r.liveness_failures >= liveness.failure_threshold:
-            self.on_event(
-                f"{d.spec.name}: replica {r.index} failed its {'startup' if liveness is d.spec.probes.startup else 'liveness'} "
-                f"probe {r.liveness_failures} times; restarting it"
-            )
-            self._restart(d, r, now)
+            kind = "startup" if liveness is d.spec.probes.startup else "liveness"
+            self._crashed(d, r, now, f"failed its {kind} probe {r.liveness_failures} times")
 
     def _drain(self, now: float) -> None:
         for d in self.deployments.values():
