@@ -10,9 +10,10 @@ schedule's time zone; when it starts, a count outside its bounds moves to the ne
 page: "If the instance count is less than 3, autoscale scales to the new minimum of three"). Local
 autoscale applies the same rules.
 
-Time zones: Azure Monitor takes Windows time zone ids (``"W. Europe Standard Time"``, ``"UTC"``); IANA
-names (``"Europe/Berlin"``) are read too. Windows ids map to IANA zones through the CLDR table that
-``tzlocal`` ships (``tzlocal.windows_tz.win_tz``), so daylight saving time follows the zone's rules.
+Time zones: the spec keeps each schedule's zone twice, the Windows id Azure Monitor takes
+(``time_zone``) and the same clock as an IANA name (``iana_time_zone``, converted with the CLDR table
+``tzlocal`` ships when the spec is built); the local target reads the IANA one, so daylight saving
+time follows the zone's rules.
 """
 
 from __future__ import annotations
@@ -40,17 +41,14 @@ class Profile:
 
 
 @lru_cache(maxsize=64)
-def zone_of(time_zone: str) -> ZoneInfo:
-    """The IANA zone of a Windows time zone id (Azure Monitor's) or of an IANA name."""
-    from tzlocal.windows_tz import win_tz
-
-    name = win_tz.get(time_zone, time_zone)
+def zone_of(iana_name: str) -> ZoneInfo:
+    """The zone of an IANA name (the spec's ``iana_time_zone``)."""
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(iana_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise LocalTargetError(
-            f"autoscale schedule time zone {time_zone!r} is neither a Windows time zone id (as Azure Monitor "
-            "takes, e.g. 'W. Europe Standard Time') nor an IANA name (e.g. 'Europe/Berlin')"
+            f"autoscale schedule time zone {iana_name!r} is not in this machine's time zone database "
+            "(install the tzdata package)"
         ) from error
 
 
@@ -59,7 +57,7 @@ def active_profile(autoscale: AutoscaleSpec, now: datetime) -> Profile:
     default = Profile(DEFAULT, autoscale.min_instances, autoscale.max_instances, autoscale.default_instances)
     latest: tuple[timedelta, Profile] | None = None
     for schedule in autoscale.schedules:
-        local = now.astimezone(zone_of(schedule.time_zone))
+        local = now.astimezone(zone_of(schedule.iana_time_zone))
         profile = Profile(schedule.name, schedule.min_instances, schedule.max_instances, schedule.default_instances)
         for day in schedule.days:
             for (hour, minute), starts in ((schedule.start, profile), (schedule.end, default)):
