@@ -175,9 +175,8 @@ def test_schedule_times_are_read_in_the_schedules_time_zone(time_zone: str, insi
 
 
 def test_an_unknown_time_zone_is_reported() -> None:
-    from ml_inference_lb.local.schedules import zone_of
-
     from ml_inference_lb.local.errors import LocalTargetError
+    from ml_inference_lb.local.schedules import zone_of
 
     with pytest.raises(LocalTargetError, match="Mars/Olympus_Mons"):
         zone_of("Mars/Olympus_Mons")
