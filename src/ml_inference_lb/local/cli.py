@@ -58,6 +58,9 @@ def _status_line(clusters: list[LocalCluster], routers: list[tuple[str, _Served]
         statuses = ", ".join(str(s) for s in c.status().values())
         if c.router_state != "up":
             statuses += f" | router {c.router_state.upper()}"
+        for server, state in c.backing_states.items():
+            if state != "up":
+                statuses += f" | {server} {state.upper()}"
         parts.append(f"{c.spec.name}: {statuses}" if len(clusters) > 1 else statuses)
     for name, served in routers:
         if served.router_state != "up":
@@ -162,9 +165,9 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
                 shown = line
             fatal = next((served.fatal for served in everything if served.fatal), None)
             if fatal:
-                _say("stopping every replica and traefik", sys.stderr)
+                _say("stopping every replica, traefik and backing server", sys.stderr)
                 raise LocalTargetError(fatal)
-        _say("stopping every replica and traefik")
+        _say("stopping every replica, traefik and backing server")
     return 0
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..spec.model import ClusterSpec
 from .autoscale import TRAEFIK_METRICS, Autoscaler, LoadSample, MetricsReader
+from .backing import BackingServers
 from .errors import LocalTargetError
 from .probes import free_port, port_is_free
 from .restarts import RestartPolicy
@@ -130,8 +131,22 @@ class LocalCluster:
         self.workdir = tempfile.mkdtemp(prefix=f"ml-inference-lb-{spec.name}-")
         self.logdir = tempfile.mkdtemp(prefix=f"ml-inference-lb-{spec.name}-logs-")
         self.fatal: str | None = None
-        """Why the cluster stopped serving for good (its router could not be restarted), or None."""
+        """Why the cluster stopped serving for good (its router or a backing server could not be
+        restarted), or None."""
         self._failed_run = False
+        try:
+            self.backing = BackingServers(
+                spec,
+                workdir=self.workdir,
+                logdir=self.logdir,
+                policy=self.restart_policy,
+                on_event=self._on_event,
+                on_give_up=self._server_gave_up,
+            )
+        except BaseException:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            shutil.rmtree(self.logdir, ignore_errors=True)
+            raise
         plans = tuple(
             DeploymentPlan(
                 name=d.name,
@@ -170,6 +185,7 @@ class LocalCluster:
                     else (d.autoscale.default_instances if d.autoscale else d.instance_count)
                 ),
                 autoscaler=scalers.get(d.name),
+                backing_env=self.backing.environment(d),
             )
             for d, p in zip(spec.deployments, plans, strict=False)
         }
@@ -202,6 +218,7 @@ class LocalCluster:
             on_event=self._on_event,
             on_give_up=self._router_gave_up,
         )
+        self._supervisor.servers = list(self.backing.supervised.values())
         self._stop = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -265,6 +282,32 @@ class LocalCluster:
             raise LocalTargetError(f"{deployment} has no replica {index}; it has {sorted(r.index for r in replicas)}")
         replica.process.kill()
 
+    def backing_pid(self, server: str) -> int | None:
+        """Pid of the ``redis`` or ``postgresql`` server (its process group leader), or None when it is not running."""
+        found = self.backing.server(server)
+        return found.pid if found.running() else None
+
+    def kill_backing(self, server: str) -> None:
+        """SIGKILL the ``redis`` or ``postgresql`` server's process group, as a crash would; the
+        supervisor reports it and restarts it."""
+        process = self.backing.server(server).process
+        if process is not None:
+            process.kill()
+
+    def stop_backing(self, server: str) -> None:
+        """Stop the ``redis`` or ``postgresql`` server and keep it stopped (an outage) until
+        :meth:`start_backing`."""
+        self.backing.hold_down(server)
+
+    def start_backing(self, server: str) -> None:
+        """Start again a server stopped with :meth:`stop_backing` (same port, same password)."""
+        self.backing.bring_up(server)
+
+    @property
+    def backing_states(self) -> dict[str, str]:
+        """``up``, ``restarting``, ``failed`` or ``held down``, by backing server (``redis``, ``postgresql``)."""
+        return self.backing.states()
+
     def scale(self, deployment: str, count: int) -> None:
         """Set the replica count of one deployment by hand (autoscale may change it again)."""
         with self._lock:
@@ -301,6 +344,7 @@ class LocalCluster:
     def start(self) -> None:
         self._responder.start()
         try:
+            self.backing.start(self._on_event)
             self._start_router()
             self._supervisor.router.started()  # type: ignore[union-attr]
             with self._lock:
@@ -327,6 +371,11 @@ class LocalCluster:
             lambda: self._supervisor.generation,
         )
 
+    def _server_gave_up(self, message: str) -> None:
+        self.fatal = f"cluster {self.spec.name!r} stopped serving: {message}; see the server logs in {self.logdir}"
+        self._failed_run = True
+        self._on_event(f"error: {self.fatal}")
+
     def _router_gave_up(self, message: str) -> None:
         self.fatal = f"cluster {self.spec.name!r} stopped serving: {message}; see {self._traefik.log_path}"
         self._failed_run = True
@@ -348,6 +397,7 @@ class LocalCluster:
         self._stop.set()
         if self._supervisor.router is not None:
             self._supervisor.router.close()  # no restart now, and none left under way
+        self.backing.close()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._supervisor.close()
@@ -359,6 +409,7 @@ class LocalCluster:
         self._traefik.stop()
         for t in stoppers:
             t.join(timeout=10)
+        self.backing.stop()  # after the replicas, which would log every lost connection
         self._responder.close()
         self._cleanup()
 

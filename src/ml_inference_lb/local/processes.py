@@ -88,8 +88,11 @@ class ManagedProcess:
         log_path: str,
         cwd: str | None = None,
         stdin_data: bytes | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
     ):
+        """``stop_signal`` asks the group to end (PostgreSQL: SIGINT, its "fast shutdown")."""
         self.argv = list(argv)
+        self.stop_signal = stop_signal
         self.env = dict(env)
         self.log_path = log_path
         self.cwd = cwd
@@ -122,12 +125,12 @@ class ManagedProcess:
         return f"code {code}"
 
     def stop(self, grace_s: float = 3.0) -> None:
-        """Stop the whole process group: SIGTERM, then SIGKILL after ``grace_s``; reap the leader."""
+        """Stop the whole process group: ``stop_signal`` (SIGTERM), then SIGKILL after ``grace_s``; reap the leader."""
         popen = self._popen
         if popen is None:
             return
         pgid = popen.pid  # start_new_session: the leader's pid is the group id
-        _signal_group(pgid, signal.SIGTERM)
+        _signal_group(pgid, self.stop_signal)
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline and (popen.poll() is None or _group_alive(pgid)):
             time.sleep(0.05)

@@ -52,16 +52,23 @@ only their own variables, and a scoring script that prints its environment must 
 developer's ``AZURE_CLIENT_SECRET`` or ``GITHUB_TOKEN``."""
 
 
-def replica_env(spec: DeploymentSpec, index: int, shell: Mapping[str, str] | None = None) -> dict[str, str]:
+def replica_env(
+    spec: DeploymentSpec,
+    index: int,
+    shell: Mapping[str, str] | None = None,
+    backing: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The replica's environment: the allow-listed shell variables, then the deployment's
     ``environment_variables`` (which may set the inference server's own settings, such as
-    ``WORKER_COUNT``), then the local target's own."""
+    ``WORKER_COUNT``), then its backing services' connection variables (``backing``; the spec keeps
+    the deployment's own variables from setting those names), then the local target's own."""
     shell = os.environ if shell is None else shell
     env = {k: v for k, v in shell.items() if k in SHELL_ALLOW_LIST or k.startswith("LC_")}
     for key, value in spec.env.items():
         if not isinstance(value, str):  # check_servable refuses these before any replica starts
             raise ValueError(f"{spec.name}: environment variable {key} is a pulumi.Output, unknown offline")
         env[key] = value
+    env.update(backing or {})
     env.setdefault("WORKER_COUNT", "1")
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name
     env["ML_INFERENCE_LB_REPLICA"] = f"{spec.name}-{index}"
@@ -86,12 +93,20 @@ def replica_argv(spec: DeploymentSpec, port: int) -> list[str]:
     ]
 
 
-def new_replica(spec: DeploymentSpec, index: int, logdir: str, secret: str, port: int | None = None) -> Replica:
-    """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``)."""
+def new_replica(
+    spec: DeploymentSpec,
+    index: int,
+    logdir: str,
+    secret: str,
+    port: int | None = None,
+    backing: Mapping[str, str] | None = None,
+) -> Replica:
+    """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``),
+    ``backing`` its connection variables (:meth:`~ml_inference_lb.local.backing.BackingServers.environment`)."""
     port = port or free_port()
     process = ManagedProcess(
         replica_argv(spec, port),
-        env=replica_env(spec, index),
+        env=replica_env(spec, index, backing=backing),
         log_path=os.path.join(logdir, f"{spec.name}-{index}.log"),
         cwd=spec.code.path if spec.code else None,
         stdin_data=secret.encode() + b"\n",

@@ -12,7 +12,8 @@ tick it
 * probes readiness (Azure's readiness probe: ``failure_threshold`` failures in a row take a replica out
   of the routing, ``success_threshold`` successes bring it back) and liveness (or the startup probe);
 * adds or drains replicas to reach the desired count, asks each deployment's autoscaler;
-* checks the router (Traefik), restarted like a replica (see :mod:`~ml_inference_lb.local.supervised`);
+* checks the router (Traefik) and the backing servers (Redis, PostgreSQL), restarted like a replica
+  (see :mod:`~ml_inference_lb.local.supervised`);
 * rewrites Traefik's routing when anything it depends on changed, numbering each version so that
   callers can wait until Traefik has loaded it.
 """
@@ -64,6 +65,8 @@ class DeploymentState:
     failed: str | None = None
     autoscaler: Autoscaler | None = None
     next_index: int = 0
+    backing_env: dict[str, str] = field(default_factory=dict, repr=False)
+    """The connection variables of the backing services it uses (passwords included: never shown)."""
 
     def ready_ports(self) -> list[int]:
         return [r.port for r in self.replicas if r.state == "ready"]
@@ -126,6 +129,8 @@ class Supervisor:
         self.on_event = on_event
         self.policy = policy
         self.router: Supervised | None = None
+        self.servers: list[Supervised] = []
+        """The backing servers (Redis, PostgreSQL), checked and restarted like the router."""
         self.generation = 0
         self._routing: dict[int, dict[str, list[int]]] = {}
         self._last_written: dict[str, Any] | None = None
@@ -143,7 +148,7 @@ class Supervisor:
         idx = d.next_index if index is None else index
         if index is None:
             d.next_index += 1
-        replica = new_replica(d.spec, idx, self.logdir, self.plan.internal_secret)
+        replica = new_replica(d.spec, idx, self.logdir, self.plan.internal_secret, backing=d.backing_env)
         replica.next_liveness_at = replica.started_at + self.restart_probe(d, replica).initial_delay_s
         d.replicas.append(replica)
         return replica
@@ -197,6 +202,8 @@ class Supervisor:
             self._drain(now)
         if self.router is not None:
             self.router.check(now)
+        for server in self.servers:
+            server.check(now)
         self._autoscale(now)
         self.write_config()
 
