@@ -104,6 +104,10 @@ def test_the_servers_are_gone_after_shutdown(served: LocalCluster) -> None:
     servers = _server_tree(served, "redis") | _server_tree(served, "postgresql")
     assert len(servers) >= 3  # redis-server, the postmaster and its background processes
     workdir = served.workdir
+    assert served.backing.postgres is not None
+    data = served.backing.postgres.root
+    assert os.path.isdir(os.path.join(data, "data")) and os.stat(data).st_mode & 0o777 == 0o700
+    assert os.stat(workdir).st_mode & 0o777 == 0o700
     served.stop()
     assert alive(servers) == set()
-    assert not os.path.exists(workdir)
+    assert not os.path.exists(workdir) and not os.path.exists(data)

@@ -72,6 +72,12 @@ def _workdir(children: list[psutil.Process]) -> str:
     return os.path.dirname(config.split("=", 1)[1])
 
 
+def _postgres_folder(children: list[psutil.Process]) -> str:
+    postmaster = next(p for p in children if p.name() == "postgres" and "-D" in p.cmdline())
+    argv = postmaster.cmdline()
+    return os.path.dirname(argv[argv.index("-D") + 1])
+
+
 def _cleanup(process: subprocess.Popen[str], pids: set[int], *folders: str) -> None:
     if process.poll() is None:
         process.kill()
@@ -88,7 +94,7 @@ def _cleanup(process: subprocess.Popen[str], pids: set[int], *folders: str) -> N
 def test_local_up_serves_the_example_and_a_sigkill_takes_the_servers_along() -> None:
     process = _local_up()
     pids: set[int] = set()
-    workdir = logdir = ""
+    workdir = logdir = data = ""
     try:
         lines = _read_until_key(process)
         logdir = next(line.split("logs in ", 1)[1].split(" ")[0] for line in lines if "logs in " in line)
@@ -99,7 +105,7 @@ def test_local_up_serves_the_example_and_a_sigkill_takes_the_servers_along() -> 
         servers = {p.pid for p in children if p.name() in SERVERS}
         assert {p.name() for p in children if p.pid in servers} == set(SERVERS)
         passwords = _passwords(children)
-        workdir = _workdir(children)
+        workdir, data = _workdir(children), _postgres_folder(children)
         process.kill()  # SIGKILL: no handler runs; the parent-death signal must end the servers
         process.wait(timeout=10)
         wait_until(lambda: alive(servers) == set(), 15, "the servers to die with `local up`")
@@ -111,4 +117,4 @@ def test_local_up_serves_the_example_and_a_sigkill_takes_the_servers_along() -> 
                 with open(os.path.join(logdir, name), encoding="utf-8", errors="replace") as handle:
                     assert password not in handle.read(), name
     finally:
-        _cleanup(process, pids, workdir, logdir)
+        _cleanup(process, pids, workdir, logdir, data)  # nothing removes them after a SIGKILL

@@ -3,7 +3,9 @@ that keeps crashing."""
 
 from __future__ import annotations
 
+import glob
 import os
+import tempfile
 from typing import Any
 
 import psutil
@@ -68,6 +70,7 @@ def test_a_failing_seed_stops_the_start_with_psqls_message(tmp_path: Any) -> Non
     message = str(error.value)
     assert "broken.sql" in message and 'relation "no_such_table" does not exist' in message
     wait_until(lambda: not (_servers_named("postgres") - before), 10, "the PostgreSQL server to stop")
+    assert glob.glob(os.path.join(tempfile.gettempdir(), "ml-inference-lb-badseed-postgres-*")) == []
 
 
 def test_a_server_that_keeps_crashing_stops_the_run() -> None:

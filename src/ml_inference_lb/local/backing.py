@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 
 from ..spec.backing_model import DatabaseUseSpec, DeploymentBackingSpec
@@ -65,11 +66,9 @@ class BackingServers:
         if backing is not None and backing.database is not None:
             bin_dir = postgres_bin_dir()
             account = postgres_account()
-            if account.other_user:
-                os.chmod(workdir, 0o711)  # the server's account enters its own 0700 folder; nobody lists this one
             self.postgres = PostgresServer(
                 bin_dir,
-                workdir=workdir,
+                root_prefix=f"ml-inference-lb-{spec.name}-postgres-",
                 logdir=logdir,
                 port=free_port(),
                 superuser_password=secrets.token_urlsafe(24),
@@ -163,6 +162,16 @@ class BackingServers:
     def stop(self) -> None:
         for server in self.servers():
             server.stop()
+
+    def remove_data(self, keep: bool, on_event: Callable[[str], None]) -> None:
+        """Remove PostgreSQL's folder (after :meth:`stop`); ``keep`` keeps it (it holds no password in
+        clear: PostgreSQL stores SCRAM verifiers, and the ``--pwfile`` is gone)."""
+        if self.postgres is None or not self.postgres.root:
+            return
+        if keep:
+            on_event(f"PostgreSQL data kept: {self.postgres.root}")
+        else:
+            shutil.rmtree(self.postgres.root, ignore_errors=True)
 
     # ----- supervision and tests ------------------------------------------------------------------
 

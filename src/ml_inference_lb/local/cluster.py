@@ -143,7 +143,7 @@ class LocalCluster:
                 on_event=self._on_event,
                 on_give_up=self._server_gave_up,
             )
-        except BaseException:
+        except BaseException:  # a missing wheel, no account for PostgreSQL: nothing started yet
             shutil.rmtree(self.workdir, ignore_errors=True)
             shutil.rmtree(self.logdir, ignore_errors=True)
             raise
@@ -420,6 +420,7 @@ class LocalCluster:
             self._on_event(f"work directory kept (secrets blanked): {self.workdir}")
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        self.backing.remove_data(keep_all, self._on_event)
         keep_logs = keep_all or self._keep_logs is True or (self._keep_logs is None and self.failed())
         if keep_logs:
             self._on_event(f"logs kept in {self.logdir}")

@@ -1,7 +1,7 @@
 """One real PostgreSQL server for a served cluster's database: loopback only, generated passwords, seeded.
 
-Everything lives in ``<run work directory>/postgres`` (the data directory, owner-only as PostgreSQL
-requires). ``initdb`` makes a superuser ``postgres`` whose password is generated and handed over in a
+Everything lives in the run's own PostgreSQL folder, a temporary folder beside the run's work directory
+(owner-only, and owned by the server's account, so that as root the work directory itself stays 0700). ``initdb`` makes a superuser ``postgres`` whose password is generated and handed over in a
 ``--pwfile`` that is deleted right after; every login needs a password (``scram-sha-256``), and the
 server listens on ``127.0.0.1:<port>`` only (no Unix socket). ``fsync`` is off: the data is thrown away
 with the run. As root, ``initdb`` and ``postgres`` run as an unprivileged user (:mod:`.unprivileged`).
@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping
 
@@ -40,7 +41,11 @@ def quote_literal(value: str) -> str:
 
 
 class PostgresServer:
-    """``postgres`` on ``127.0.0.1:<port>`` with its data in ``<workdir>/postgres/data``."""
+    """``postgres`` on ``127.0.0.1:<port>`` with its data in ``<root>/data``."""
+
+    @property
+    def data(self) -> str:
+        return os.path.join(self.root, "data")
 
     name = "postgresql"
 
@@ -48,7 +53,7 @@ class PostgresServer:
         self,
         bin_dir: str,
         *,
-        workdir: str,
+        root_prefix: str,
         logdir: str,
         port: int,
         superuser_password: str,
@@ -56,9 +61,9 @@ class PostgresServer:
     ):
         self.client_bin = bin_dir
         self.server_bin = bin_dir
-        self.workdir = workdir
-        self.root = os.path.join(workdir, "postgres")
-        self.data = os.path.join(self.root, "data")
+        self.root_prefix = root_prefix
+        self.root = ""
+        """The run's PostgreSQL folder, made by :meth:`initialize` (``tempfile.mkdtemp(prefix=root_prefix)``)."""
         self.logdir = logdir
         self.log_path = os.path.join(logdir, "postgresql.log")
         self.port = port
@@ -70,7 +75,7 @@ class PostgresServer:
 
     def initialize(self) -> None:
         """Make the data directory (``initdb``) with the superuser's password."""
-        os.mkdir(self.root, 0o700)
+        self.root = tempfile.mkdtemp(prefix=self.root_prefix)  # 0700
         self.account.own(self.root)
         self.server_bin = self._reachable_install()
         pwfile = os.path.join(self.root, "superuser-password")
@@ -245,13 +250,13 @@ class PostgresServer:
 
     def _reachable_install(self) -> str:
         """The ``bin`` folder the server account can run: the package's own, or (as root, when a folder on
-        the way is closed to other users, e.g. a venv under /root) a copy of the install in the work
-        directory (``bin``, ``lib``, ``share``: PostgreSQL finds its libraries and share files from its
-        binary's location)."""
+        the way is closed to other users, e.g. a venv under /root) a copy of the install in the run's
+        PostgreSQL folder (``bin``, ``lib``, ``share``: PostgreSQL finds its libraries and share files from
+        its binary's location)."""
         if not self.account.other_user or unreachable_folder(os.path.join(self.client_bin, "postgres")) is None:
             return self.client_bin
         install = os.path.dirname(self.client_bin)
-        copy = os.path.join(self.workdir, "postgres-install")
+        copy = os.path.join(self.root, "install")
         for part in INSTALL_PARTS:
             source = os.path.join(install, part)
             if os.path.isdir(source):
