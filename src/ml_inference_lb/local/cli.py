@@ -24,8 +24,9 @@ def add_local_commands(subparsers: Any) -> None:
     up = commands.add_parser(
         "up",
         help="serve every InferenceCluster of a Pulumi program on 127.0.0.1 until Ctrl-C",
-        description="Run the program offline, start each deployment's replicas (azmlinfsrv) and Traefik in front "
-        "of them, print 'scoring_uri: ...' and 'key: ...', then stream the replicas' status until Ctrl-C.",
+        description="Run the program offline, start the declared backing servers (Redis, PostgreSQL), each "
+        "deployment's replicas (azmlinfsrv) and Traefik in front of them, print 'scoring_uri: ...' and 'key: ...', "
+        "then stream the replicas' status until Ctrl-C.",
     )
     up.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
     up.add_argument(
