@@ -65,15 +65,12 @@ def global_spec(load_balancer: dict[str, Any], *regions: tuple[str, int, int], i
 
 
 def routes(spec: GlobalSpec) -> tuple[RegionRoute, ...]:
-    return tuple(
-        RegionRoute(r.location, r.priority, r.weight, 9000 + i, f"key-{i}", 9100 + i)
-        for i, r in enumerate(spec.regions)
-    )
+    return tuple(RegionRoute(r.location, r.priority, r.weight, 9000 + i) for i, r in enumerate(spec.regions))
 
 
 def plan_of(spec: GlobalSpec) -> RouterPlan:
     rs = routes(spec)
-    return RouterPlan(9200, 9201, "global-key", "deny", rs, tiers_of(spec, rs), 0.5)
+    return RouterPlan(9200, 9201, "global-key", "deny", "inside", rs, tiers_of(spec, rs), 0.5)
 
 
 def test_priority_tiers_chain_with_failover_and_weights_split_inside_a_tier() -> None:
@@ -94,14 +91,20 @@ def test_priority_tiers_chain_with_failover_and_weights_split_inside_a_tier() ->
     assert config["routers"]["score"]["middlewares"] == ["retry"]
 
 
-def test_each_region_gets_its_own_key_and_a_credential_free_probe() -> None:
+def test_regions_are_reached_directly_with_a_credential_free_probe_and_no_open_hop() -> None:
     spec = global_spec({"kind": "traffic_manager"}, ("westeurope", 1, 1), ("eastus", 2, 1))
     config = dynamic_config(plan_of(spec))["http"]
-    assert config["middlewares"]["key-eastus"]["headers"]["customRequestHeaders"] == {"Authorization": "Bearer key-1"}
-    assert config["routers"]["hop-eastus"]["middlewares"] == ["key-eastus"]
-    assert "middlewares" not in config["routers"]["probe-eastus"]
-    health = config["services"]["region-eastus"]["loadBalancer"]["healthCheck"]
+    region = config["services"]["region-eastus"]["loadBalancer"]
+    assert region["servers"] == [{"url": "http://127.0.0.1:9001"}]  # the region's own scoring port
+    health = region["healthCheck"]
     assert (health["path"], health["status"], health["interval"]) == ("/score", 401, "500ms")
+    assert "headers" not in health  # the probe carries no credential: 401 means the region's front end is up
+    # Only the web entry point forwards, and only with the key; the internal one needs the run's secret.
+    for name, router in config["routers"].items():
+        if router["entryPoints"] == ["web"]:
+            assert name == "unauthorized" or "Bearer global-key" in router["rule"]
+        else:
+            assert "Header(`X-Ml-Inference-Lb-Internal`, `inside`)" in router["rule"], name
     chain = config["services"]["failover-0"]["failover"]
     assert (chain["service"], chain["fallback"]) == ("region-westeurope", "region-eastus")
 
@@ -216,3 +219,17 @@ def test_active_active_regions_split_by_weight_and_survive_one_region_stopping()
         assert [r for r in results if isinstance(r, Exception) or r[0] != 200] == []
         service.wait_for_regions({"eastus": "DOWN", "westeurope": "UP"}, timeout_s=5)
         assert {region_of(score(port, service.key)[1], groups) for _ in range(10)} == {"westeurope"}
+
+
+@pytest.mark.integration
+def test_serve_global_and_serve_accept_a_folder() -> None:
+    from ml_inference_lb.local import serve
+
+    folder = os.path.join(ROOT, "tests", "integration", "fixtures", "multi_region")
+    with serve_global(folder, time_scale=0.02) as service:
+        port = int(service.scoring_uri.split(":")[2].split("/")[0])
+        assert sorted(service.regions) == ["northeurope", "westeurope"]
+        assert score(port, service.key)[0] == 200
+    with serve(folder, cluster="geo-northeurope") as region:  # one region alone, without the router
+        port = int(region.scoring_uri.split(":")[2].split("/")[0])
+        assert score(port, region.key)[0] == 200

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 
+import pytest
 from conftest import cluster_args, plan_cluster, tiny_deployment
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ml_inference_lb.local.autoscale import Autoscaler, measure
-from ml_inference_lb.local.metrics import LoadSample, parse_router_metrics, quantile_from_buckets
+from ml_inference_lb.local.metrics import LoadSample, parse_service_metrics, quantile_from_buckets
 from ml_inference_lb.spec.model import AutoscaleSpec, ScaleRuleSpec
 
 
@@ -86,19 +88,19 @@ def test_bounds_are_kept() -> None:
     assert clamped is not None and clamped.count == 2
 
 
-def test_parse_router_metrics_sums_per_deployment() -> None:
+def test_parse_service_metrics_sums_per_deployment() -> None:
     text = "\n".join(
         [
-            "# HELP traefik_router_requests_total How many HTTP requests are processed on a router.",
-            'traefik_router_requests_total{code="200",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file"} 7',
-            'traefik_router_requests_total{code="429",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file"} 3',
-            'traefik_router_requests_total{code="200",method="POST",protocol="http",router="score@file",service="endpoint@file"} 99',
-            'traefik_router_request_duration_seconds_sum{code="200",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file"} 1.5',
-            'traefik_router_request_duration_seconds_bucket{code="200",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file",le="0.1"} 6',
-            'traefik_router_request_duration_seconds_bucket{code="200",method="POST",protocol="http",router="inner-blue@file",service="replicas-blue@file",le="+Inf"} 7',
+            "# HELP traefik_service_requests_total How many HTTP requests processed on a service.",
+            'traefik_service_requests_total{code="200",method="POST",protocol="http",service="deployment-blue@file"} 7',
+            'traefik_service_requests_total{code="502",method="POST",protocol="http",service="deployment-blue@file"} 3',
+            'traefik_service_requests_total{code="200",method="POST",protocol="http",service="status@file"} 99',
+            'traefik_service_request_duration_seconds_sum{code="200",method="POST",protocol="http",service="deployment-blue@file"} 1.5',
+            'traefik_service_request_duration_seconds_bucket{code="200",method="POST",protocol="http",service="deployment-blue@file",le="0.1"} 6',
+            'traefik_service_request_duration_seconds_bucket{code="200",method="POST",protocol="http",service="deployment-blue@file",le="+Inf"} 7',
         ]
     )
-    parsed = parse_router_metrics(text, {"inner-blue@file": "blue"})
+    parsed = parse_service_metrics(text, {"deployment-blue@file": "blue"})
     assert parsed["blue"].requests == 10
     assert parsed["blue"].busy_seconds == 1.5
     assert parsed["blue"].buckets == {0.1: 6.0, math.inf: 7.0}
@@ -117,3 +119,77 @@ def test_histogram_quantile_lies_within_the_bucket_holding_it(durations: list[fl
         assert p50 == lower  # past the last finite bound the histogram cannot say more
     else:
         assert lower <= p50 <= holding
+
+
+# --- schedules (recurring profiles), applied on the wall clock
+
+
+def _scheduled(time_zone: str, *, days: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")):
+    from dataclasses import replace
+
+    from ml_inference_lb.spec.model import ScheduleSpec
+    from ml_inference_lb.spec.problems import Problems
+    from ml_inference_lb.spec.time_zones import resolve
+
+    problems = Problems()
+    zone = resolve(problems, "autoscale.schedules[0].time_zone", time_zone)  # as the spec converts it
+    assert not problems, problems
+    schedule = ScheduleSpec("business-hours", days, (9, 0), (17, 0), zone.windows, zone.iana, 3, 5, 3)
+    scaler = _scaler(_rule("RequestsPerMinute", "Increase", 600), _rule("RequestsPerMinute", "Decrease", 60))
+    scaler.autoscale = replace(scaler.autoscale, schedules=(schedule,))
+    return scaler
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def test_a_schedule_profile_applies_between_its_start_and_end_on_its_days() -> None:
+    from ml_inference_lb.local.schedules import active_profile
+
+    scaler = _scheduled("UTC")
+    wednesday = "2026-11-25"  # a Wednesday
+    assert active_profile(scaler.autoscale, _at(f"{wednesday}T10:00:00")).name == "business-hours"
+    assert active_profile(scaler.autoscale, _at(f"{wednesday}T08:59:00")).name == "default"
+    assert active_profile(scaler.autoscale, _at(f"{wednesday}T17:00:00")).name == "default"
+    assert active_profile(scaler.autoscale, _at("2026-11-28T10:00:00")).name == "default"  # Saturday
+    profile = active_profile(scaler.autoscale, _at(f"{wednesday}T12:00:00"))
+    assert (profile.min_instances, profile.max_instances, profile.default_instances) == (3, 5, 3)
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "inside_utc", "outside_utc"),
+    [
+        ("W. Europe Standard Time", "2026-11-25T08:30:00", "2026-11-25T16:30:00"),  # Windows id: UTC+1 in November
+        ("Europe/Berlin", "2026-11-25T08:30:00", "2026-11-25T16:30:00"),  # IANA name
+        ("UTC-11", "2026-11-25T20:30:00", "2026-11-26T04:30:00"),  # Windows id of a fixed offset
+        ("Pacific Standard Time", "2026-07-01T16:30:00", "2026-07-02T00:30:00"),  # daylight saving: UTC-7
+    ],
+)
+def test_schedule_times_are_read_in_the_schedules_time_zone(time_zone: str, inside_utc: str, outside_utc: str) -> None:
+    from ml_inference_lb.local.schedules import active_profile
+
+    scaler = _scheduled(time_zone)
+    assert active_profile(scaler.autoscale, _at(inside_utc)).name == "business-hours"
+    assert active_profile(scaler.autoscale, _at(outside_utc)).name == "default"
+
+
+def test_an_unknown_time_zone_is_reported() -> None:
+    from ml_inference_lb.local.errors import LocalTargetError
+    from ml_inference_lb.local.schedules import zone_of
+
+    with pytest.raises(LocalTargetError, match="Mars/Olympus_Mons"):
+        zone_of("Mars/Olympus_Mons")
+
+
+def test_the_autoscaler_moves_the_count_into_the_active_profiles_bounds() -> None:
+    scaler = _scheduled("UTC")
+    reader = FakeReader(_load(rpm=300, cpu=10))  # within both rules: no metric action
+    scaler.clock = lambda: _at("2026-11-25T10:00:00")
+    decision = scaler.decide(0.0, reader, current=1)  # type: ignore[arg-type]
+    assert decision is not None and decision.count == 3 and "business-hours" in decision.reason
+    scaler.clock = lambda: _at("2026-11-25T18:00:00")
+    assert scaler.decide(0.0, reader, current=3) is None  # within the default profile's 1..4: stays
+    scaler.clock = lambda: _at("2026-11-25T10:00:00")
+    assert scaler.decide(0.0, reader, current=4) is None
+    assert scaler.initial_count() == 3

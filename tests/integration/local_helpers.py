@@ -19,6 +19,8 @@ from ml_inference_lb.plan import run
 from ml_inference_lb.spec.model import ClusterSpec
 
 ECHO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "echo")
+PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "program")
+"""A Pulumi program with one cluster of the echo fixture, for the `local up` command's tests."""
 FAST_PROBES = {
     "readiness": {"initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 3},
     "liveness": {"initial_delay_seconds": 1, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 30},
@@ -145,3 +147,45 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def process_tree(pid: int) -> list[Any]:
+    """``pid`` and every live descendant, as psutil processes."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def alive(pids: set[int]) -> set[int]:
+    """The pids of ``pids`` that still run (zombies count as gone: their parent reaps them)."""
+    import psutil
+
+    running = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                running.add(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return running
+
+
+def read_endpoint(process: Any, timeout: float = 60.0) -> tuple[str, str]:
+    """The ``scoring_uri:`` and ``key:`` lines a running ``local up`` prints (its stdout is a pipe)."""
+    import select
+
+    values: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while "key" not in values:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if not ready:
+            if time.monotonic() > deadline:
+                raise AssertionError("no scoring_uri/key from `local up` in time")
+            continue
+        line = process.stdout.readline()
+        assert line, f"`local up` ended early: {process.stderr.read() if process.stderr else ''}"
+        name, sep, value = line.strip().partition(": ")
+        if sep and name in ("scoring_uri", "key"):
+            values[name] = value
+    return values["scoring_uri"], values["key"]

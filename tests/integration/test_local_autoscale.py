@@ -4,6 +4,7 @@ when idle, with its windows and cool-downs shortened by ``time_scale``."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from local_helpers import Answer, Client, echo_cluster, echo_deployment, run_load, wait_until
@@ -48,3 +49,29 @@ def test_requests_per_minute_scale_out_then_in() -> None:
         wait_until(lambda: len(local.replica_ports("blue", ready_only=False)) == 1, 10, "the extra replica to stop")
         local.wait_routed()
         assert client.score().status == 200
+
+
+def test_a_schedule_in_force_sets_the_replica_bounds() -> None:
+    now = datetime.now(timezone.utc)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    if start.date() != now.date() or end.date() != now.date():
+        start, end = now.replace(hour=0, minute=0), now.replace(hour=23, minute=59)
+    schedule = {
+        "name": "busy-now",
+        "days": [now.strftime("%A")],
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "time_zone": "UTC",
+        "min_instances": 2,
+        "max_instances": 3,
+    }
+    autoscale = {
+        "min_instances": 1,
+        "max_instances": 3,
+        "rules": [{"metric": "RequestsPerMinute", "scale_out_above": 1e6, "scale_in_below": 0}],
+        "schedules": [schedule],
+    }
+    spec = echo_cluster(echo_deployment("blue", traffic_percent=100, autoscale=autoscale), name="schedule")
+    with serve(spec) as local:
+        assert local.status()["blue"].desired == 2  # the schedule's minimum, not the default profile's 1
+        assert local.status()["blue"].ready == 2

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
-from local_helpers import Client, echo_cluster, echo_deployment
+from local_helpers import PROGRAM, Client, echo_cluster, echo_deployment, read_endpoint
 
 from ml_inference_lb.local import serve
 
 pytestmark = pytest.mark.integration
-
-PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "program")
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -52,16 +48,6 @@ def test_serve_leaves_no_process_behind() -> None:
     assert not os.path.exists(workdir)
 
 
-def _read_line(stream: object, deadline: float) -> str:
-    assert hasattr(stream, "readline") and hasattr(stream, "fileno")
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], 0.2)
-        if ready:
-            line: str = stream.readline()
-            return line
-    raise AssertionError("no output from `local up` in time")
-
-
 def test_local_up_prints_uri_and_key_serves_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "ml_inference_lb.cli", "local", "up", PROGRAM, "--config", "replicas=2"],
@@ -70,18 +56,11 @@ def test_local_up_prints_uri_and_key_serves_and_stops_on_sigterm() -> None:
         text=True,
     )
     try:
-        values: dict[str, str] = {}
-        deadline = time.monotonic() + 60
-        while "key" not in values:
-            line = _read_line(process.stdout, deadline)
-            assert line, f"`local up` ended early: {process.stderr.read() if process.stderr else ''}"
-            name, sep, value = line.strip().partition(": ")
-            if sep and name in ("scoring_uri", "key"):
-                values[name] = value
-        assert values["scoring_uri"].startswith("http://127.0.0.1:") and values["scoring_uri"].endswith("/score")
+        scoring_uri, key = read_endpoint(process)
+        assert scoring_uri.startswith("http://127.0.0.1:") and scoring_uri.endswith("/score")
         children = _descendants(process.pid)
         assert len(children) >= 3  # traefik and two replicas at least
-        answer = Client(values["scoring_uri"], values["key"]).score({"data": [1]})
+        answer = Client(scoring_uri, key).score({"data": [1]})
         assert answer.status == 200 and answer.body["label"] == "echo-model"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0

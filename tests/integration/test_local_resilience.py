@@ -59,25 +59,29 @@ def test_a_replica_failing_readiness_gets_no_traffic() -> None:
             p.send_signal(signal.SIGSTOP)  # alive but unresponsive: its readiness probe times out
         try:
             url = f"http://127.0.0.1:{stuck_port}"
-            wait_until(lambda: local.routed_servers("blue").get(url) == "DOWN", 10, "traefik to mark the replica DOWN")
+            # Three readiness failures in a row (FAST_PROBES: period 1 s, timeout 1 s) take it out.
+            wait_until(lambda: url not in local.routed_servers("blue"), 15, "the replica to leave the routing")
             answers = [client.score(timeout=3) for _ in range(40)]
             assert {(a.status, a.body["replica"]) for a in answers} == {(200, "blue-1")}
             assert max(a.seconds for a in answers) < 2.5  # none waited on the stuck replica (timeout 5 s)
         finally:
             for p in group:
                 p.send_signal(signal.SIGCONT)
-        wait_until(lambda: local.routed_servers("blue").get(url) == "UP", 10, "the replica to be ready again")
+        wait_until(lambda: local.routed_servers("blue").get(url) == "UP", 15, "the replica to be routed again")
         assert "blue-0" in {client.score().body["replica"] for _ in range(10)}
 
 
 def test_a_replica_failing_liveness_is_restarted() -> None:
     probes = {
         "readiness": {"initial_delay_seconds": 0, "period_seconds": 1, "timeout_seconds": 1},
-        "liveness": {"initial_delay_seconds": 1, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 2},
+        # The replacement boots within initial_delay, else liveness would kill it too (as Azure would).
+        "liveness": {"initial_delay_seconds": 8, "period_seconds": 1, "timeout_seconds": 1, "failure_threshold": 2},
     }
     spec = echo_cluster(echo_deployment("blue", traffic_percent=100, instance_count=1), name="live", probes=probes)
+    started = time.monotonic()
     with serve(spec) as local:
         old = local.replica_pids("blue")[0]
+        time.sleep(max(0.0, 8.5 - (time.monotonic() - started)))  # past the old replica's initial delay
         os.killpg(old, signal.SIGSTOP)
         wait_until(lambda: local.replica_pids("blue") not in ([], [old]), 15, "the supervisor to replace the replica")
         wait_until(lambda: local.status()["blue"].ready == 1, 30, "the new replica to be ready")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import math
 import os
 import time
@@ -80,6 +82,26 @@ def test_deployment_header_routes_to_that_deployment_without_mirroring(
     lines = _shadow_lines(shadow_log)
     assert not [line for line in lines if " pinned-green-" in line]  # pinned requests are not mirrored
     assert len([line for line in lines if " pinned-shadow-" in line]) == 20
+
+
+def test_responses_name_the_deployment_that_served_them(split_cluster: LocalCluster) -> None:
+    client = Client(split_cluster.scoring_uri, split_cluster.key)
+    for _ in range(20):
+        conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=10)
+        conn.request("POST", "/score", body=b'{"data": [1]}', headers={"Authorization": f"Bearer {client.key}"})
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        conn.close()
+        assert response.getheader("azureml-model-deployment") == body["deployment"]
+
+
+def test_an_unknown_deployment_name_gets_404_naming_the_deployments(split_cluster: LocalCluster) -> None:
+    client = Client(split_cluster.scoring_uri, split_cluster.key)
+    answer = client.score(headers={"azureml-model-deployment": "purple"})
+    assert answer.status == 404
+    assert answer.body["message"].startswith("Deployment name purple not found for this endpoint")
+    assert "blue, green, shadow" in answer.body["message"]
+    assert client.score(key="wrong", headers={"azureml-model-deployment": "purple"}).status == 401
 
 
 def test_key_auth(split_cluster: LocalCluster) -> None:

@@ -2,11 +2,21 @@
 
 Azure ML calls ``init()`` once per worker and ``run(raw_data)`` per request. The model folder is
 in ``AZUREML_MODEL_DIR``; the model version this deployment serves is in ``MODEL_VERSION``.
+
+A request the model cannot read (not JSON, or not four numbers per row) is the caller's error: ``run``
+answers 400 with what is wrong, through the inference server's ``AMLResponse``, instead of raising
+(which the server answers 500, as for a bug in the script). On Azure a model's non-200 answer reaches
+the client as 424 with the model's status in the ``ms-azureml-model-error-statuscode`` header.
 """
 
 import json
 import math
 import os
+from numbers import Real
+
+from azureml_inference_server_http.api.aml_response import AMLResponse
+
+EXPECTED = 'expected {"data": [[sepal length, sepal width, petal length, petal width], ...]}'
 
 _model = None
 
@@ -28,8 +38,21 @@ def _predict(row):
     return {"class": _model["classes"][best], "probability": round(probabilities[best], 4)}
 
 
+def _rows(raw_data):
+    """The rows of a request, or None when the request is not what the model reads."""
+    try:
+        data = json.loads(raw_data)["data"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    valid = isinstance(data, list) and all(
+        isinstance(row, list) and len(row) == 4 and all(isinstance(x, Real) and not isinstance(x, bool) for x in row)
+        for row in data
+    )
+    return data if valid else None
+
+
 def run(raw_data):
-    data = json.loads(raw_data)["data"]
-    if not isinstance(data, list) or not all(isinstance(row, list) and len(row) == 4 for row in data):
-        raise ValueError('expected {"data": [[sepal length, sepal width, petal length, petal width], ...]}')
+    data = _rows(raw_data)
+    if data is None:
+        return AMLResponse({"error": EXPECTED}, 400, json_str=True)
     return {"predictions": [_predict(row) for row in data], "model_version": os.environ.get("MODEL_VERSION", "v1")}

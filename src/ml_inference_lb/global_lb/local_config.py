@@ -1,8 +1,8 @@
 """The router configuration of the multi-region local target: pure functions of a :class:`RouterPlan`.
 
 Traefik's static file (entry points) and dynamic file (key check, failover chain of weighted tiers,
-one hop per region that swaps in the region's key, health checks with the Traffic Manager rule).
-No I/O; :mod:`ml_inference_lb.global_lb.local` runs the processes. See that module for the design.
+one service per region with a health check of the Traffic Manager kind). No I/O;
+:mod:`ml_inference_lb.global_lb.local` runs the processes. See that module for the design.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..local.traefik_config import duration, sha_htpasswd
+from ..local.traefik_config import duration, internal_rule, key_rule, unauthorized_middlewares
 from .model import GlobalSpec
 
 LOOPBACK = "127.0.0.1"
 SCORE_PATHS = "(Path(`/score`) || Path(`/swagger.json`))"
-PROBE_HEADER = "X-Ml-Inference-Lb-Probe"
 RETRY_ATTEMPTS = 10
 RETRY_INITIAL_INTERVAL = "50ms"
 """Back-off doubles from 50 ms: ten attempts span about 25 s, many probe intervals."""
@@ -30,26 +29,20 @@ class RegionRoute:
     priority: int
     weight: int
     port: int
-    """The region's own scoring port (its LocalCluster)."""
-    key: str
-    """The region's own key."""
-    hop_port: int
+    """The region's own scoring port (its LocalCluster), which accepts the service's key."""
 
     @property
-    def hop_service(self) -> str:
+    def service(self) -> str:
         return f"region-{self.location}"
-
-    @property
-    def upstream_service(self) -> str:
-        return f"upstream-{self.location}"
 
 
 @dataclass(frozen=True)
 class RouterPlan:
     port: int
-    api_port: int
+    internal_port: int
     key: str
     deny_secret: str
+    internal_secret: str
     regions: tuple[RegionRoute, ...]
     tiers: tuple[tuple[RegionRoute, ...], ...]
     """Regions grouped by failover order: tier 0 takes traffic while any of its regions is up."""
@@ -61,7 +54,7 @@ def tiers_of(spec: GlobalSpec, routes: tuple[RegionRoute, ...]) -> tuple[tuple[R
     lb = spec.load_balancer
     if lb.kind == "traffic_manager" and lb.routing in ("Weighted", "Performance"):
         if lb.routing == "Performance":
-            routes = tuple(RegionRoute(r.location, r.priority, 1, r.port, r.key, r.hop_port) for r in routes)
+            routes = tuple(RegionRoute(r.location, r.priority, 1, r.port) for r in routes)
         return (routes,)
     priorities = sorted({r.priority for r in routes})
     return tuple(tuple(r for r in routes if r.priority == p) for p in priorities)
@@ -72,37 +65,41 @@ def probe_interval(spec: GlobalSpec, time_scale: float) -> float:
 
 
 def static_config(plan: RouterPlan, dynamic_dir: str) -> dict[str, Any]:
-    entry_points: dict[str, Any] = {
-        "web": {"address": f"{LOOPBACK}:{plan.port}"},
-        "traefik": {"address": f"{LOOPBACK}:{plan.api_port}"},
-    }
-    for index, region in enumerate(plan.regions):
-        entry_points[f"hop{index}"] = {"address": f"{LOOPBACK}:{region.hop_port}"}
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
-        "entryPoints": entry_points,
+        "entryPoints": {
+            "web": {"address": f"{LOOPBACK}:{plan.port}"},
+            "internal": {"address": f"{LOOPBACK}:{plan.internal_port}"},
+        },
         "providers": {"providersThrottleDuration": "100ms", "file": {"directory": dynamic_dir, "watch": True}},
-        "api": {"insecure": True, "dashboard": False},
-        "ping": {"entryPoint": "traefik"},
+        # The regions' health as the router sees it: traefik_service_server_up (services label only).
+        "metrics": {
+            "prometheus": {
+                "manualRouting": True,
+                "addEntryPointsLabels": False,
+                "addRoutersLabels": False,
+                "addServicesLabels": True,
+            }
+        },
         "log": {"level": "ERROR"},
     }
 
 
-def dynamic_config(plan: RouterPlan) -> dict[str, Any]:
-    """The router's routing: key check, failover chain of weighted tiers, hops, health checks."""
-    auth = f"Header(`Authorization`, `Bearer {plan.key}`)"
+def dynamic_config(plan: RouterPlan, generation: int = 0) -> dict[str, Any]:
+    """The router's routing: key check, failover chain of weighted tiers, region health checks."""
+    auth = key_rule((plan.key,))
     interval = plan.probe_interval_s
+    # The probe reaches the region without credentials: 401 from its front end means "up".
     health = {
         "path": "/score",
         "status": 401,
-        "headers": {PROBE_HEADER: "1"},
         "interval": duration(interval),
         "timeout": duration(max(0.05, interval * 0.8)),
     }
     routers: dict[str, Any] = {}
     services: dict[str, Any] = {}
     middlewares: dict[str, Any] = {
-        "deny": {"basicAuth": {"users": [sha_htpasswd("ml-inference-lb", plan.deny_secret)], "realm": "key"}},
+        **unauthorized_middlewares(plan.deny_secret),
         "retry": {
             "retry": {
                 "attempts": RETRY_ATTEMPTS,
@@ -112,38 +109,20 @@ def dynamic_config(plan: RouterPlan) -> dict[str, Any]:
             }
         },
     }
-    for index, region in enumerate(plan.regions):
-        services[region.upstream_service] = {"loadBalancer": {"servers": [{"url": f"http://{LOOPBACK}:{region.port}"}]}}
-        services[region.hop_service] = {
-            "loadBalancer": {"servers": [{"url": f"http://{LOOPBACK}:{region.hop_port}"}], "healthCheck": health}
-        }
-        middlewares[f"key-{region.location}"] = {
-            "headers": {"customRequestHeaders": {"Authorization": f"Bearer {region.key}"}}
-        }
-        routers[f"hop-{region.location}"] = {
-            "entryPoints": [f"hop{index}"],
-            "rule": "PathPrefix(`/`)",
-            "priority": 10,
-            "middlewares": [f"key-{region.location}"],
-            "service": region.upstream_service,
-        }
-        # The probe reaches the region without credentials: 401 from its front end means "up".
-        routers[f"probe-{region.location}"] = {
-            "entryPoints": [f"hop{index}"],
-            "rule": f"Header(`{PROBE_HEADER}`, `1`)",
-            "priority": 20,
-            "service": region.upstream_service,
+    for region in plan.regions:
+        services[region.service] = {
+            "loadBalancer": {"servers": [{"url": f"http://{LOOPBACK}:{region.port}"}], "healthCheck": health}
         }
 
     tier_names = []
     for number, tier in enumerate(plan.tiers):
         if len(tier) == 1:
-            tier_names.append(tier[0].hop_service)
+            tier_names.append(tier[0].service)
             continue
         name = f"tier-{number}"
         services[name] = {
             "weighted": {
-                "services": [{"name": r.hop_service, "weight": r.weight} for r in tier],
+                "services": [{"name": r.service, "weight": r.weight} for r in tier],
                 "healthCheck": {},
             }
         }
@@ -165,7 +144,17 @@ def dynamic_config(plan: RouterPlan) -> dict[str, Any]:
         "entryPoints": ["web"],
         "rule": f"{SCORE_PATHS} && !{auth}",
         "priority": 100,
-        "middlewares": ["deny"],
+        "middlewares": ["bearer-challenge", "deny"],
         "service": "noop@internal",
+    }
+    routers["generation"] = {
+        "entryPoints": ["internal"],
+        "rule": f"Path(`/generation/{generation}`) && {internal_rule(plan.internal_secret)}",
+        "service": "noop@internal",
+    }
+    routers["metrics"] = {
+        "entryPoints": ["internal"],
+        "rule": f"Path(`/metrics`) && {internal_rule(plan.internal_secret)}",
+        "service": "prometheus@internal",
     }
     return {"http": {"routers": routers, "services": services, "middlewares": middlewares}}

@@ -16,17 +16,23 @@ Metrics measured locally (per deployment unless noted):
 
 Other metrics (GPU, disk, new connections) cannot be measured here: their rules are reported once
 and never fire.
+
+Schedules (Azure Monitor recurring profiles) are applied on the wall clock: the active profile's
+bounds (see :mod:`.schedules`) replace the default ones while it is in force, and a count outside them
+moves to the nearest bound at once, before any rule and whatever the cool-down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from ..spec.model import DeploymentSpec, ScaleRuleSpec
 from .metrics import LoadSample, MetricsReader, quantile_from_buckets
+from .schedules import Profile, active_profile
 
-__all__ = ["SUPPORTED_METRICS", "Autoscaler", "Decision", "LoadSample", "MetricsReader", "measure"]
+__all__ = ["SUPPORTED_METRICS", "TRAEFIK_METRICS", "Autoscaler", "Decision", "LoadSample", "MetricsReader", "measure"]
 
 SUPPORTED_METRICS = frozenset(
     {
@@ -41,6 +47,9 @@ SUPPORTED_METRICS = frozenset(
         "CpuMemoryUtilizationPercentage",
     }
 )
+TRAEFIK_METRICS = SUPPORTED_METRICS - {"CpuUtilizationPercentage", "CpuMemoryUtilizationPercentage"}
+"""Metrics read from Traefik's Prometheus endpoint (the others come from psutil): Traefik records them
+only when a deployment has a rule on one of them."""
 _QUANTILES = {
     "RequestLatency_P50": 0.5,
     "RequestLatency_P90": 0.9,
@@ -98,13 +107,25 @@ def measure(
 class Autoscaler:
     """Decides the replica count of one deployment from its autoscale rules and measured load."""
 
-    def __init__(self, spec: DeploymentSpec, time_scale: float = 1.0):
+    def __init__(self, spec: DeploymentSpec, time_scale: float = 1.0, clock: Callable[[], datetime] | None = None):
+        """``clock`` gives the wall-clock time (aware) at which schedules are evaluated; windows and
+        cool-downs are measured on the monotonic ``now`` passed to :meth:`decide`."""
         assert spec.autoscale is not None
         self.spec = spec
         self.autoscale = spec.autoscale
         self.time_scale = time_scale
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.unsupported = sorted({r.metric for r in self.autoscale.rules if r.metric not in SUPPORTED_METRICS})
         self._quiet_until = 0.0
+        self.profile()  # an unknown schedule time zone is reported now, not at every decision
+
+    def profile(self) -> Profile:
+        """The autoscale profile in force now: the default one or a schedule's."""
+        return active_profile(self.autoscale, self.clock())
+
+    def initial_count(self) -> int:
+        """The replica count to start with: the active profile's default."""
+        return self.profile().default_instances
 
     def _window_s(self, rule: ScaleRuleSpec) -> float:
         return rule.window_minutes * 60.0 * self.time_scale
@@ -121,12 +142,14 @@ class Autoscaler:
         return (value > rule.threshold if rule.direction == "Increase" else value < rule.threshold), value
 
     def decide(self, now: float, reader: MetricsReader, current: int) -> Decision | None:
-        """The new count, or None to stay; respects the cool-down of the last action."""
+        """The new count, or None to stay; respects the cool-down of the last action (but not for a
+        count outside the active profile's bounds, which moves at once)."""
+        profile = self.profile()
+        low, high = profile.min_instances, profile.max_instances
+        if current < low or current > high:
+            return Decision(min(max(current, low), high), f"outside {low}..{high} of the {profile.name} profile")
         if now < self._quiet_until:
             return None
-        low, high = self.autoscale.min_instances, self.autoscale.max_instances
-        if current < low or current > high:
-            return Decision(min(max(current, low), high), f"outside {low}..{high}")
         rules = [r for r in self.autoscale.rules if r.metric in SUPPORTED_METRICS]
         for rule in (r for r in rules if r.direction == "Increase"):
             holds, value = self._holds(rule, now, reader)

@@ -9,7 +9,7 @@ import threading
 import time
 from contextlib import ExitStack
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from ..cli import config_pairs
 from .autoscale import SUPPORTED_METRICS
@@ -24,8 +24,9 @@ def add_local_commands(subparsers: Any) -> None:
     up = commands.add_parser(
         "up",
         help="serve every InferenceCluster of a Pulumi program on 127.0.0.1 until Ctrl-C",
-        description="Run the program offline, start each deployment's replicas (azmlinfsrv) and Traefik in front "
-        "of them, print 'scoring_uri: ...' and 'key: ...', then stream the replicas' status until Ctrl-C.",
+        description="Run the program offline, start the declared backing servers (Redis, PostgreSQL), each "
+        "deployment's replicas (azmlinfsrv) and Traefik in front of them, print 'scoring_uri: ...' and 'key: ...', "
+        "then stream the replicas' status until Ctrl-C.",
     )
     up.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
     up.add_argument(
@@ -43,12 +44,34 @@ def _say(message: str, stream: Any = None) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=stream or sys.stdout, flush=True)
 
 
-def _status_line(clusters: list[LocalCluster]) -> str:
+class _Served(Protocol):
+    """A served cluster or multi-region service, as the command watches it."""
+
+    fatal: str | None
+
+    @property
+    def router_state(self) -> str: ...
+
+
+def _status_line(clusters: list[LocalCluster], routers: list[tuple[str, _Served]]) -> str:
     parts = []
     for c in clusters:
         statuses = ", ".join(str(s) for s in c.status().values())
+        if c.router_state != "up":
+            statuses += f" | router {c.router_state.upper()}"
+        for server, state in c.backing_states.items():
+            if state != "up":
+                statuses += f" | {server} {state.upper()}"
         parts.append(f"{c.spec.name}: {statuses}" if len(clusters) > 1 else statuses)
+    for name, served in routers:
+        if served.router_state != "up":
+            parts.append(f"{name}: global router {served.router_state.upper()}")
     return " | ".join(parts)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""Ctrl-C, a kill and a closed terminal all stop every process ``local up`` started. A SIGKILL cannot
+be caught: the children then die by their parent-death signal (see ``processes.py``)."""
 
 
 def _up(ns: argparse.Namespace) -> int:
@@ -60,7 +83,7 @@ def _up(ns: argparse.Namespace) -> int:
         if not serving.is_set():
             raise KeyboardInterrupt  # still starting: abort the start (it stops what it started)
 
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     for sig in previous:
         signal.signal(sig, on_signal)
     try:
@@ -91,23 +114,35 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
 
     with ExitStack() as stack:
         clusters: list[LocalCluster] = []
+        watched: list[tuple[str, _Served]] = []
         endpoints: list[tuple[str, str, str]] = []  # (name, scoring_uri, key)
         for service_spec in services:
             service = LocalGlobalService(
-                service_spec, port=next(ports) if ports else 0, startup_timeout_s=ns.startup_timeout, on_event=event
+                service_spec,
+                port=next(ports) if ports else 0,
+                startup_timeout_s=ns.startup_timeout,
+                on_event=event,
+                keep_logs=True,
             )
             _say(f"starting {service_spec.name}: {len(service_spec.regions)} region(s) behind a local global router")
             stack.callback(service.stop)
             service.start()
             clusters.extend(service.regions.values())
+            watched.append((service_spec.name, service))
             endpoints.append((service_spec.name, service.scoring_uri, service.key))
         for spec in specs:
             local = LocalCluster(
-                spec, port=next(ports) if ports else 0, startup_timeout_s=ns.startup_timeout, on_event=event
+                spec,
+                port=next(ports) if ports else 0,
+                startup_timeout_s=ns.startup_timeout,
+                on_event=event,
+                keep_logs=True,
             )
             for note in _unsupported(local):
                 _say(note, sys.stderr)
-            _say(f"starting {spec.name}: {len(spec.deployments)} deployment(s); logs in {local.logdir}")
+            _say(
+                f"starting {spec.name}: {len(spec.deployments)} deployment(s); logs in {local.logdir} (kept after exit)"
+            )
             stack.callback(local.stop)
             local.start()
             clusters.append(local)
@@ -121,14 +156,19 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
             print(f"scoring_uri: {scoring_uri}")
             print(f"key: {key}", flush=True)
         _say("serving; press Ctrl-C to stop")
-        serving.set()  # from now on Ctrl-C and SIGTERM only ask the loop below to end
+        serving.set()  # from now on Ctrl-C, SIGTERM and SIGHUP only ask the loop below to end
         shown = ""
+        everything: list[_Served] = [*clusters, *(served for _, served in watched)]
         while not stop.wait(0.5):
-            line = _status_line(clusters)
+            line = _status_line(clusters, watched)
             if line != shown:
                 _say(line)
                 shown = line
-        _say("stopping every replica and traefik")
+            fatal = next((served.fatal for served in everything if served.fatal), None)
+            if fatal:
+                _say("stopping every replica, traefik and backing server", sys.stderr)
+                raise LocalTargetError(fatal)
+        _say("stopping every replica, traefik and backing server")
     return 0
 
 
@@ -143,6 +183,4 @@ def _unsupported(local: LocalCluster) -> list[str]:
         skipped = sorted({r.metric for r in autoscale.rules if r.metric not in SUPPORTED_METRICS})
         if skipped:
             notes.append(f"{d.name}: autoscale rules on {', '.join(skipped)} cannot be measured locally and never fire")
-        if autoscale.schedules:
-            notes.append(f"{d.name}: autoscale schedules are not applied locally (the default profile is used)")
     return notes

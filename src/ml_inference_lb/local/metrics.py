@@ -1,8 +1,9 @@
 """Measured load per deployment: Traefik's Prometheus counters and the replicas' CPU and memory.
 
-Every deployment has its own internal Traefik router (``inner-<name>``), so its request count and
-request-duration histogram come straight from Traefik's router metrics. CPU and memory come from
-psutil over each replica's process tree. :class:`MetricsReader` keeps a short history of samples so
+Every deployment is one Traefik service (``deployment-<name>``), so its request count and
+request-duration histogram come straight from Traefik's service metrics (one per attempt: a request
+replayed on another replica counts twice; one rejected with 429 before reaching a replica does not).
+CPU and memory come from psutil over each replica's process tree. :class:`MetricsReader` keeps a short history of samples so
 that autoscale rules can ask for a metric over their time window.
 """
 
@@ -35,27 +36,27 @@ class LoadSample:
     memory_percent: float | None = None
 
 
-def parse_router_metrics(text: str, routers: dict[str, str]) -> dict[str, LoadSample]:
-    """Sum Traefik's ``traefik_router_*`` series per deployment (``routers``: router@file -> name)."""
-    out = {name: LoadSample(at=0.0) for name in routers.values()}
+def parse_service_metrics(text: str, services: dict[str, str]) -> dict[str, LoadSample]:
+    """Sum Traefik's ``traefik_service_*`` series per deployment (``services``: service@file -> name)."""
+    out = {name: LoadSample(at=0.0) for name in services.values()}
     for line in text.splitlines():
-        if not line.startswith("traefik_router_"):
+        if not line.startswith("traefik_service_"):
             continue
         m = _LINE.match(line)
         if not m:
             continue
         labels = dict(_LABEL.findall(m.group("labels") or ""))
-        name = routers.get(labels.get("router", ""))
+        name = services.get(labels.get("service", ""))
         if name is None:
             continue
         value = float(m.group("value"))
         sample = out[name]
         metric = m.group("name")
-        if metric == "traefik_router_requests_total":
+        if metric == "traefik_service_requests_total":
             sample.requests += value
-        elif metric == "traefik_router_request_duration_seconds_sum":
+        elif metric == "traefik_service_request_duration_seconds_sum":
             sample.busy_seconds += value
-        elif metric == "traefik_router_request_duration_seconds_bucket":
+        elif metric == "traefik_service_request_duration_seconds_bucket":
             le = math.inf if labels.get("le") == "+Inf" else float(labels.get("le", "inf"))
             sample.buckets[le] = sample.buckets.get(le, 0.0) + value
     return out
@@ -130,7 +131,7 @@ class MetricsReader:
 
     def __init__(self, fetch: Callable[[], str], plan: ServingPlan):
         self._fetch = fetch
-        self._routers = {f"{d.inner_router}@file": d.name for d in plan.deployments}
+        self._services = {f"{d.service}@file": d.name for d in plan.deployments}
         self._history: dict[str, deque[LoadSample]] = {d.name: deque() for d in plan.deployments}
         self._last_at = -math.inf
 
@@ -138,7 +139,7 @@ class MetricsReader:
         if now - self._last_at >= SAMPLE_INTERVAL_S:
             self._last_at = now
             try:
-                parsed = parse_router_metrics(self._fetch(), self._routers)
+                parsed = parse_service_metrics(self._fetch(), self._services)
             except OSError:
                 parsed = {}
             for name, sample in parsed.items():

@@ -1,11 +1,8 @@
-"""Replicas of one deployment: start the inference server, track readiness and liveness, restart.
+"""Replicas of one deployment: how one is started (command line, environment, the run's secret).
 
-A replica is one ``azmlinfsrv`` process group on its own loopback port. It joins the load balancer
-after its first successful readiness probe (``GET /``, after ``initial_delay``); Traefik's active
-health check then takes it out whenever readiness fails. A replica that fails its liveness probe
-``failure_threshold`` times in a row, or exits, is replaced by a new process (on a new port), as Azure
-restarts a container. A replica that exits before it was ever ready has failed to start (``init()`` raised, the
-script is missing): it is not restarted, and its log lines explain why.
+A replica is one ``azmlinfsrv`` process group on its own loopback port, started through
+``_entry/replica.py`` (loopback only, behind the run's internal secret). The supervisor decides when it
+joins the routing, when it leaves it and when it is restarted (see :mod:`.supervisor`).
 """
 
 from __future__ import annotations
@@ -13,14 +10,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..spec.model import DeploymentSpec
 from .probes import free_port
-from .processes import ManagedProcess
+from .processes import ENTRY, ManagedProcess
 
-ReplicaState = Literal["starting", "ready", "failed", "stopped"]
+REPLICA_ENTRY = os.path.join(ENTRY, "replica.py")
+
+ReplicaState = Literal["starting", "ready", "unready"]
+"""``starting`` until its first successful readiness probe; then ``ready`` (routed) or ``unready``
+(failed its readiness probe ``failure_threshold`` times in a row: out of the routing until it passes
+``success_threshold`` times)."""
 
 
 @dataclass
@@ -31,35 +34,41 @@ class Replica:
     process: ManagedProcess
     state: ReplicaState = "starting"
     started_at: float = field(default_factory=time.monotonic)
+    ready_at: float | None = None
     liveness_failures: int = 0
     next_liveness_at: float = 0.0
+    readiness_failures: int = 0
+    readiness_successes: int = 0
+    next_readiness_at: float = 0.0
     restarts: int = 0
 
 
-# Settings of the inference server (azureml_inference_server_http/constants.py) that must come from the
-# deployment, never from the shell that runs `local up` (Azure's containers do not see that shell).
-SERVER_SETTINGS = frozenset(
-    {
-        "WORKER_COUNT",
-        "WORKER_TIMEOUT",
-        "WORKER_PRELOAD",
-        "SERVER_PORT",
-        "HEALTH_PORT",
-        "SEPERATE_HEALTH_ENDPOINT",
-        "TRANSPORT_PROTOCOL",
-        "SCORING_TIMEOUT_MS",
-    }
+SHELL_ALLOW_LIST = frozenset(
+    {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "PYTHONPATH", "LD_LIBRARY_PATH", "SYSTEMROOT"}
 )
+"""What a replica takes from the shell that runs ``local up``: what Python, its native libraries and
+the server need to start (plus every ``LC_*`` locale variable). Nothing else: Azure's containers see
+only their own variables, and a scoring script that prints its environment must not print the
+developer's ``AZURE_CLIENT_SECRET`` or ``GITHUB_TOKEN``."""
 
 
-def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
-    """The replica's environment: this process's (PATH, Python, GUNICORN_CMD_ARGS...) without the
-    inference server's own settings, then the deployment's ``environment_variables``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZUREML_", "AML_")) and k not in SERVER_SETTINGS}
+def replica_env(
+    spec: DeploymentSpec,
+    index: int,
+    shell: Mapping[str, str] | None = None,
+    backing: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The replica's environment: the allow-listed shell variables, then the deployment's
+    ``environment_variables`` (which may set the inference server's own settings, such as
+    ``WORKER_COUNT``), then its backing services' connection variables (``backing``; the spec keeps
+    the deployment's own variables from setting those names), then the local target's own."""
+    shell = os.environ if shell is None else shell
+    env = {k: v for k, v in shell.items() if k in SHELL_ALLOW_LIST or k.startswith("LC_")}
     for key, value in spec.env.items():
         if not isinstance(value, str):  # check_servable refuses these before any replica starts
             raise ValueError(f"{spec.name}: environment variable {key} is a pulumi.Output, unknown offline")
         env[key] = value
+    env.update(backing or {})
     env.setdefault("WORKER_COUNT", "1")
     env["ML_INFERENCE_LB_DEPLOYMENT"] = spec.name
     env["ML_INFERENCE_LB_REPLICA"] = f"{spec.name}-{index}"
@@ -70,11 +79,11 @@ def replica_env(spec: DeploymentSpec, index: int) -> dict[str, str]:
 
 
 def replica_argv(spec: DeploymentSpec, port: int) -> list[str]:
+    """The inference server's own command line, run through the local target's replica entry point."""
     assert spec.code is not None and spec.code.path is not None and spec.model.path is not None
     return [
         sys.executable,
-        "-m",
-        "ml_inference_lb.local._replica_main",
+        REPLICA_ENTRY,
         "--entry_script",
         os.path.join(spec.code.path, spec.code.scoring_script),
         "--model_dir",
@@ -84,13 +93,23 @@ def replica_argv(spec: DeploymentSpec, port: int) -> list[str]:
     ]
 
 
-def new_replica(spec: DeploymentSpec, index: int, logdir: str, port: int | None = None) -> Replica:
+def new_replica(
+    spec: DeploymentSpec,
+    index: int,
+    logdir: str,
+    secret: str,
+    port: int | None = None,
+    backing: Mapping[str, str] | None = None,
+) -> Replica:
+    """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``),
+    ``backing`` its connection variables (:meth:`~ml_inference_lb.local.backing.BackingServers.environment`)."""
     port = port or free_port()
     process = ManagedProcess(
         replica_argv(spec, port),
-        env=replica_env(spec, index),
+        env=replica_env(spec, index, backing=backing),
         log_path=os.path.join(logdir, f"{spec.name}-{index}.log"),
         cwd=spec.code.path if spec.code else None,
+        stdin_data=secret.encode() + b"\n",
     )
     process.start()
     return Replica(deployment=spec.name, index=index, port=port, process=process)
