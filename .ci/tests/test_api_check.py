@@ -103,8 +103,8 @@ def test_additions_pass(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit(
         work,
         "plan/__init__.py",
-        '__all__ = ["PlanResult",',
-        'def summary() -> str:\n    return ""\n\n\n__all__ = ["summary", "PlanResult",',
+        '__all__ = [\n    "PlanResult",',
+        'def summary() -> str:\n    return ""\n\n\n__all__ = [\n    "summary",\n    "PlanResult",',
     )
     code, out = check(work, capsys)
     assert code == 0, out
