@@ -22,7 +22,7 @@ def _plan(*deployments: tuple[str, int, int]) -> ServingPlan:
         key="the-key",
         deny_secret="nobody-knows",
         deployments=tuple(
-            DeploymentPlan(name, i, traffic, mirror, 9000 + i, READINESS, 3000, 4)
+            DeploymentPlan(name, i, traffic, mirror, 9000 + i, READINESS, 3000, 4, f"{name}-0a1b2c")
             for i, (name, traffic, mirror) in enumerate(deployments)
         ),
     )
@@ -70,7 +70,9 @@ def test_key_is_checked_on_every_scoring_route() -> None:
     auth = "Header(`Authorization`, `Bearer the-key`)"
     assert auth in http["routers"]["score"]["rule"]
     assert auth in http["routers"]["to-blue"]["rule"]
-    assert "Header(`azureml-model-deployment`, `blue`)" in http["routers"]["to-blue"]["rule"]
+    # Azure's header takes the deployment's Azure name (DeploymentSpec.azure_name), not the user's name.
+    assert "Header(`azureml-model-deployment`, `blue-0a1b2c`)" in http["routers"]["to-blue"]["rule"]
+    assert "`blue`)" not in http["routers"]["to-blue"]["rule"]
     deny = http["routers"]["unauthorized"]
     assert deny["rule"].endswith(f"!{auth}") and deny["middlewares"] == ["deny"]
     assert "nobody-knows" not in str(http["middlewares"]["deny"])  # only its hash is written

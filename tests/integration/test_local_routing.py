@@ -71,8 +71,9 @@ def test_deployment_header_routes_to_that_deployment_without_mirroring(
 ) -> None:
     client = Client(split_cluster.scoring_uri, split_cluster.key)
     for name in ("green", "shadow"):
+        azure_name = split_cluster.spec.deployment_names[name]  # what the header takes on Azure: blue-3f2a9c
         answers = [
-            client.score({"data": [1], "id": f"pinned-{name}-{i}"}, headers={"azureml-model-deployment": name})
+            client.score({"data": [1], "id": f"pinned-{name}-{i}"}, headers={"azureml-model-deployment": azure_name})
             for i in range(20)
         ]
         assert {(a.status, a.body.get("deployment")) for a in answers} == {(200, name)}
@@ -90,7 +91,8 @@ def test_key_auth(split_cluster: LocalCluster) -> None:
     assert client.score(key=split_cluster.key + "x").status == 401
     assert client.score(headers={"Authorization": f"Basic {split_cluster.key}"}, key="").status == 401
     # The pinned route checks the key too.
-    assert client.score(key="wrong", headers={"azureml-model-deployment": "blue"}).status == 401
+    blue = split_cluster.spec.deployment_names["blue"]
+    assert client.score(key="wrong", headers={"azureml-model-deployment": blue}).status == 401
 
 
 def test_other_paths_are_not_served(split_cluster: LocalCluster) -> None:

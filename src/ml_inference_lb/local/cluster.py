@@ -107,6 +107,7 @@ class LocalCluster:
                 readiness=d.probes.readiness,
                 timeout_ms=d.request.timeout_ms,
                 max_concurrent_per_instance=d.request.max_concurrent_requests_per_instance,
+                azure_name=d.azure_name,
             )
             for i, d in enumerate(spec.deployments)
         )

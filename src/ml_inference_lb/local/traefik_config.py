@@ -41,6 +41,9 @@ class DeploymentPlan:
     readiness: ProbeSpec
     timeout_ms: int
     max_concurrent_per_instance: int
+    azure_name: str
+    """The deployment's name in Azure (``DeploymentSpec.azure_name``): the ``azureml-model-deployment`` value that
+    pins it, as on Azure."""
 
     @property
     def entry_point(self) -> str:
@@ -176,7 +179,7 @@ def dynamic_config(plan: ServingPlan, ready: dict[str, list[int]], serving: set[
         }
         routers[f"to-{d.name}"] = {
             "entryPoints": ["web"],
-            "rule": f"{SCORE_PATHS} && {auth} && Header(`{DEPLOYMENT_HEADER}`, `{d.name}`)",
+            "rule": f"{SCORE_PATHS} && {auth} && Header(`{DEPLOYMENT_HEADER}`, `{d.azure_name}`)",
             "priority": 300,
             "service": d.hop_service,
         }
