@@ -178,6 +178,34 @@ def test_invalid_names_are_reported_with_their_path_and_the_limit(
         assert "azure_name" in problem.message  # the way out
 
 
+def test_a_fixed_azure_name_is_warned_about_with_its_path_and_consequence() -> None:
+    spec = build_spec(
+        "demo",
+        cluster_args(
+            tiny_deployment("blue", traffic_percent=100), tiny_deployment("green", azure_name="green"), pool=AUTOSCALED
+        ),
+    )
+    (warning,) = versioning.fixed_name_warnings(spec)
+    assert warning.startswith("deployments[1].azure_name: 'green' is a fixed Azure name")
+    assert "cannot be made in place" in warning and "new azure_name in the same change" in warning
+    # Setting azure_name to the name it would get anyway fixes nothing: no warning.
+    blue = spec.deployments[0]
+    same = build_spec("demo", cluster_args(tiny_deployment("blue", traffic_percent=100, azure_name=blue.azure_name)))
+    assert versioning.fixed_name_warnings(same) == []
+    pool = {"backend": "inference_pool", "endpoint": {"auth_mode": "aad_token"}}
+    assert versioning.fixed_name_warnings(build_spec("demo", cluster_args(**pool))) == []
+
+
+def test_the_component_logs_the_warning_so_pulumi_preview_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: logged.append(message))
+    plan_cluster(args(tiny_deployment("blue", traffic_percent=100, azure_name="blue")))
+    assert [m.split(":")[0] for m in logged] == ["deployments[0].azure_name"]
+    logged.clear()
+    plan_cluster(args(tiny_deployment("blue", traffic_percent=100)))
+    assert logged == []
+
+
 def test_a_long_name_is_fine_with_its_own_azure_name_and_25_characters_fit() -> None:
     long = build_spec("demo", cluster_args(tiny_deployment("a" * 32, traffic_percent=100, azure_name="a" * 32)))
     assert long.deployments[0].azure_name == "a" * 32

@@ -280,7 +280,8 @@ class DeploymentArgs(TypedDict):
     """The deployment's exact name in Azure (3-32 characters, as ``name``), instead of the versioned default. Set
     it to ``name`` to keep the Azure names earlier releases gave deployments (they used ``name`` as it is). Then a
     change of instance type, code or scoring script cannot be made in place: ``ml-inference-lb diff`` refuses it,
-    and the change needs a new ``azure_name`` (or a new deployment) in the same ``pulumi up``. Not with
+    and the change needs a new ``azure_name`` (or a new deployment) in the same ``pulumi up``; the component
+    logs a warning saying so. Not with
     ``backend="inference_pool"``, whose groups keep the deployment's name."""
     model: ModelArgs
     environment: EnvironmentArgs

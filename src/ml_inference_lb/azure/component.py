@@ -9,7 +9,7 @@ import pulumi
 
 from .. import registry
 from ..args import InferenceClusterArgs
-from ..spec import ClusterSpec, build_spec
+from ..spec import ClusterSpec, build_spec, versioning
 from .assets import AssetCatalog
 from .autoscale import build_autoscale
 from .backing import BackingRefs, build_backing_services, endpoint_principal
@@ -90,6 +90,8 @@ class InferenceCluster(pulumi.ComponentResource):
         if spec.backend == "inference_pool":  # PREVIEW: azure/pool.py, docs/inference-pool.md
             self._build_pool(spec, workspace, assets)
             return
+        for warning in versioning.fixed_name_warnings(spec):
+            pulumi.log.warn(warning, resource=self)
         endpoint = build_endpoint(spec, workspace, self)
         backing = build_backing_services(spec, workspace, endpoint_principal(spec.name, endpoint), self)
 

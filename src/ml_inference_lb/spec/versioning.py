@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 
-from .model import CodeSpec
+from .model import ClusterSpec, CodeSpec
 from .rules import ENDPOINT_NAME_MAX
 
 CREATE_ONLY_PATHS = (
@@ -80,3 +80,20 @@ def unversioned(azure_name: str) -> str | None:
     suffix. For lookups keyed by the user's name (e.g. ``Measurements.model_load_seconds``)."""
     match = _VERSIONED.match(azure_name)
     return match["name"] if match else None
+
+
+def fixed_name_warnings(spec: ClusterSpec) -> list[str]:
+    """One warning per managed online deployment whose Azure name is fixed by ``azure_name``, with its args path
+    and the consequence. ``InferenceCluster`` logs them (``pulumi preview`` shows them); not an error, since a
+    fixed name is a legitimate choice (e.g. to keep the names an earlier release gave)."""
+    if spec.backend != "managed_online":
+        return []
+    return [
+        f"deployments[{i}].azure_name: {d.azure_name!r} is a fixed Azure name, so a change of instance_type, code "
+        "or scoring_script cannot be made in place: pulumi-azure-native would replace the deployment under the "
+        "same name and the create fails on the live one (`ml-inference-lb diff` refuses it). Give a new "
+        "azure_name in the same change, or remove azure_name to let the name follow those inputs "
+        "(docs/blue-green.md)"
+        for i, d in enumerate(spec.deployments)
+        if d.azure_name != versioned_name(d.name, d.instance_type, d.code)
+    ]
