@@ -28,6 +28,11 @@ def one(result: PlanResult, type_token: str) -> RegisteredResource:
     return found[0]
 
 
+def azure(result: PlanResult, name: str) -> str:
+    """The deployment's Azure name (``<name>-<create-only hash>``, spec/versioning.py): what traffic names."""
+    return result.specs[0].deployment_names[name]
+
+
 def named(result: PlanResult, name: str) -> RegisteredResource:
     return next(r for r in result.resources if r.name == name)
 
@@ -109,7 +114,7 @@ def test_the_traffic_step_sends_everything_the_endpoint_resource_ignores(blue_gr
     assert body["location"] == endpoint["location"]
     properties = {k: v for k, v in body["properties"].items() if k not in ("traffic", "mirrorTraffic")}
     assert properties == endpoint["properties"]
-    assert body["properties"]["traffic"] == {"blue": 90, "green": 10}
+    assert body["properties"]["traffic"] == {azure(blue_green, "blue"): 90, azure(blue_green, "green"): 10}
 
 
 def test_a_tag_or_description_edit_changes_the_traffic_step_not_the_endpoint() -> None:
@@ -124,7 +129,7 @@ def test_a_tag_or_description_edit_changes_the_traffic_step_not_the_endpoint() -
     assert changed and changed <= set(endpoint_after.ignore_changes)  # Pulumi sends no endpoint PUT
     (body,) = one(after, TRAFFIC).inputs["properties"]["template"]["resources"]
     assert body["tags"] == {"team": "ai"} and body["properties"]["description"] == "v2"
-    assert body["properties"]["traffic"] == {"blue": 100}
+    assert body["properties"]["traffic"] == {azure(after, "blue"): 100}
 
 
 def test_deployments_carry_probes_requests_and_sku(blue_green: PlanResult) -> None:
@@ -167,8 +172,8 @@ def test_traffic_step_puts_the_endpoint_with_traffic_and_mirror(blue_green: Plan
     assert resource["apiVersion"] == "2025-12-01"
     workspace_name = one(blue_green, "azure-native:machinelearningservices:Workspace").inputs["workspaceName"]
     assert resource["name"] == f"{workspace_name}/{endpoint['endpointName']}"
-    assert resource["properties"]["traffic"] == {"blue": 90, "green": 10}
-    assert resource["properties"]["mirrorTraffic"] == {"shadow": 20}
+    assert resource["properties"]["traffic"] == {azure(blue_green, "blue"): 90, azure(blue_green, "green"): 10}
+    assert resource["properties"]["mirrorTraffic"] == {azure(blue_green, "shadow"): 20}
     # The template repeats the endpoint's own body, so an endpoint PUT always re-applies traffic.
     for key, value in endpoint["properties"].items():
         assert resource["properties"][key] == value
@@ -188,7 +193,10 @@ def test_an_autoscaled_deployment_is_put_at_its_ceiling_so_a_rollout_never_scale
     assert len(settings) == 3
     blue = named(blue_green, "demo-blue-autoscale").inputs
     assert blue["targetResourceUri"].endswith(
-        "/onlineEndpoints/" + one(blue_green, ENDPOINT).inputs["endpointName"] + "/deployments/blue"
+        "/onlineEndpoints/"
+        + one(blue_green, ENDPOINT).inputs["endpointName"]
+        + "/deployments/"
+        + azure(blue_green, "blue")
     )
     (profile,) = blue["profiles"]
     assert profile["capacity"] == {"minimum": "2", "maximum": "6", "default": "2"}  # default_instances kept
@@ -230,7 +238,8 @@ def test_endpoint_metric_rules_and_schedules() -> None:
     trigger = profiles[0]["rules"][0]["metricTrigger"]
     assert trigger["metricNamespace"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
     assert trigger["metricResourceUri"].endswith("/onlineEndpoints/" + one(result, ENDPOINT).inputs["endpointName"])
-    assert trigger["dimensions"] == [{"dimensionName": "deployment", "operator": "Equals", "values": ["blue"]}]
+    blue = azure(result, "blue")  # the endpoint metrics' deployment dimension holds the Azure name
+    assert trigger["dimensions"] == [{"dimensionName": "deployment", "operator": "Equals", "values": [blue]}]
     assert trigger["timeWindow"] == "PT10M"
     work = profiles[1]
     assert work["capacity"] == {"minimum": "3", "maximum": "8", "default": "3"}

@@ -21,17 +21,18 @@ def test_valid_args_build_a_valid_graph(args: dict[str, Any]) -> None:
     component = next(r for r in result.resources if r.type == "ml-inference-lb:index:InferenceCluster")
     assert all(r.parent == component.urn for r in result.resources if r is not component)
     deployments = [r for r in result.resources if r.type.endswith(":OnlineDeployment")]
-    assert sorted(d.inputs["deploymentName"] for d in deployments) == sorted(d.name for d in spec.deployments)
+    assert sorted(d.inputs["deploymentName"] for d in deployments) == sorted(d.azure_name for d in spec.deployments)
     traffic = next(r for r in result.resources if r.type == "azure-native:resources:Deployment")
     assert {d.urn for d in deployments} <= set(traffic.dependencies)
     body = traffic.inputs["properties"]["template"]["resources"][0]["properties"]
     assert sum(body["traffic"].values()) in (0, 100)
     assert sum(body.get("mirrorTraffic", {}).values()) <= 50
     assert not set(body.get("mirrorTraffic", {})) & {k for k, v in body["traffic"].items() if v}
+    by_azure_name = {d.azure_name: d for d in spec.deployments}
     for d in deployments:
         capacity = d.inputs["sku"]["capacity"]
         assert 1 <= capacity <= 50
-        autoscale = spec.deployment(d.inputs["deploymentName"]).autoscale
+        autoscale = by_azure_name[d.inputs["deploymentName"]].autoscale
         if autoscale is not None:  # never below any count autoscale may have reached
             assert capacity >= autoscale.max_instances
             assert all(capacity >= s.max_instances for s in autoscale.schedules)

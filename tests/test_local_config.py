@@ -36,7 +36,8 @@ def _plan(
         max_request_body_bytes=1000,
         metrics=metrics,
         deployments=tuple(
-            DeploymentPlan(name, i, traffic, mirror, 3000, 4) for i, (name, traffic, mirror) in enumerate(deployments)
+            DeploymentPlan(name, i, traffic, mirror, 3000, 4, f"{name}-0a1b2c")
+            for i, (name, traffic, mirror) in enumerate(deployments)
         ),
     )
 
@@ -75,7 +76,7 @@ def test_weights_mirror_and_per_deployment_limits() -> None:
     assert blue["middlewares"] == ["served-by-blue", "timeout-blue", "limit-blue", "replay-blue"]
     assert http["middlewares"]["timeout-blue"]["errors"]["statusRewrites"] == {"504": 408}
     assert http["middlewares"]["served-by-blue"]["headers"]["customResponseHeaders"] == {
-        "azureml-model-deployment": "blue"
+        "azureml-model-deployment": "blue-0a1b2c"
     }
     assert blue["loadBalancer"]["servers"] == [{"url": "http://127.0.0.1:1"}, {"url": "http://127.0.0.1:2"}]
     assert "healthCheck" not in blue["loadBalancer"]  # the supervisor probes readiness, with Azure's thresholds
@@ -100,7 +101,9 @@ def test_the_key_opens_the_public_routers_and_the_internal_secret_everything_beh
     for name in ("score", "to-blue", "unknown-deployment"):
         assert routers[name]["entryPoints"] == ["web"] and AUTH in routers[name]["rule"], name
         assert routers[name]["middlewares"][0] == "internal"
-    assert "Header(`azureml-model-deployment`, `blue`)" in routers["to-blue"]["rule"]
+    # Azure's header takes the deployment's Azure name (DeploymentSpec.azure_name), not the user's name.
+    assert "Header(`azureml-model-deployment`, `blue-0a1b2c`)" in routers["to-blue"]["rule"]
+    assert "`blue`)" not in routers["to-blue"]["rule"]
     internal = http["middlewares"]["internal"]["headers"]["customRequestHeaders"]
     assert internal == {INTERNAL_HEADER: "inside", "Authorization": ""}  # the key goes no further
     for name, router in routers.items():

@@ -156,10 +156,10 @@ def test_seeded_instance_type_change_is_refused_with_the_safe_recipe() -> None:
     assert "Add a new deployment" in report.violations[0].recipe
 
 
-def test_proposal_a_versioned_azure_deployment_name_makes_an_instance_type_change_safe() -> None:
-    """The component-side fix docs/blue-green.md proposes: a create-only change also changes the Azure
-    deployment name, so the replacement is created beside the old one, the traffic step moves traffic to it,
-    and the old one is deleted last, drained."""
+def test_a_versioned_azure_deployment_name_makes_an_instance_type_change_safe() -> None:
+    """What InferenceCluster does (spec/versioning.py, docs/blue-green.md): a create-only change also changes the
+    Azure deployment name, so the replacement is created beside the old one, the traffic step moves traffic to
+    it, and the old one is deleted last, drained. Here on a raw program, with the same logical name."""
     old = {"traffic": {"blue": 50, "green": 50}, "mirror": (0, 3)}
     new = {
         "traffic": {"blue": 50, "green-f4s": 50},

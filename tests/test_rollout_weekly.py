@@ -4,7 +4,9 @@ GlobalInferenceService) program: its operations and its verdict. docs/blue-green
 Before issue 9's fixes (deploy-fixes), three of these broke serving — the tag edit (TRAFFIC, CAPACITY), the
 new model version (CAPACITY) and the auth mode switch (TRAFFIC) — and these tests asserted exactly that; the
 verdicts are kept in docs/blue-green.md. Since the endpoint is create-only and autoscaled deployments are PUT
-at their ceiling, they are safe, and the tests say so.
+at their ceiling, they are safe, and the tests say so. An instance type change and new scoring code were refused
+(a create-before-delete replacement under the live deployment's own Azure name) until Azure deployment names
+carried a hash of the create-only inputs (spec/versioning.py); now they are a replacement beside the old one.
 """
 
 from __future__ import annotations
@@ -105,25 +107,47 @@ def test_removing_the_old_deployment_in_the_same_change_as_the_last_shift_is_saf
     ]
 
 
-def test_changing_a_deployments_instance_type_is_refused_with_the_recipe() -> None:
+def test_changing_a_deployments_instance_type_replaces_it_beside_the_old_one() -> None:
+    """instanceType is create-only: the replacement gets a new Azure name (spec/versioning.py), is created first,
+    the traffic step moves green's share to it, and the old green is deleted last, drained."""
     new = blue_green(90, 10, instance_type="Standard_F4s_v2")
     report = simulate(plan_cluster(blue_green(90, 10)), plan_cluster(new))
+    assert report.safe, [str(v) for v in report.violations]
+    ops = report.operations()
+    traffic = ops.index("update Deployment 'demo-traffic'")
+    assert ops.index("create-replacement OnlineDeployment 'demo-green'") < traffic
+    assert ops[-1] == "delete-replaced OnlineDeployment 'demo-green'"
+    assert "update OnlineDeployment 'demo-blue'" not in ops
+
+
+def test_changing_the_instance_type_of_a_fixed_azure_name_is_refused_with_the_recipe() -> None:
+    """The opt-out (azure_name): the replacement keeps the Azure name and collides with the live deployment."""
+    old = blue_green(90, 10, azure_name="green")
+    report = simulate(
+        plan_cluster(old), plan_cluster(blue_green(90, 10, azure_name="green", instance_type="Standard_F4s_v2"))
+    )
     assert verdict(report) == {"REFUSED"}
-    assert "Add a new deployment" in report.violations[0].recipe
+    assert "remove the deployment's fixed azure_name" in report.violations[0].recipe
 
 
-def test_new_scoring_code_replaces_the_deployment_under_its_own_name_and_is_refused(tmp_path: Path) -> None:
+def test_new_scoring_code_replaces_the_deployment_under_a_new_azure_name(tmp_path: Path) -> None:
     """codeConfiguration.codeId is create-only (2025-12-01 definitions), so pulumi-azure-native 3.x replaces the
-    deployment, and the create-before-delete replacement collides with the live one (docs/rollout.md)."""
+    deployment; under a new Azure name the create-before-delete replacement no longer collides (docs/rollout.md)."""
     code = tmp_path / "src"
     shutil.copytree(os.path.join(TINY, "src"), code)
     (code / "score.py").write_text((code / "score.py").read_text() + "\n# version 2\n")
     old = args(tiny_deployment("blue", traffic_percent=100))
     new = args(tiny_deployment("blue", traffic_percent=100, code={"path": str(code), "scoring_script": "score.py"}))
     report = simulate(plan_cluster(old), plan_cluster(new))
-    assert verdict(report) == {"REFUSED"}
-    assert report.operations()[-1] == "create-replacement OnlineDeployment 'demo-blue'"
-    assert "properties.codeConfiguration.codeId" in report.steps[-1].step.reason
+    assert report.safe, [str(v) for v in report.violations]
+    ops = report.operations()
+    replacement = ops.index("create-replacement OnlineDeployment 'demo-blue'")
+    assert "properties.codeConfiguration.codeId" in report.steps[replacement].step.reason
+    assert (
+        replacement
+        < ops.index("update Deployment 'demo-traffic'")
+        < ops.index("delete-replaced OnlineDeployment 'demo-blue'")
+    )
 
 
 def test_adding_a_region_to_a_global_service_only_creates() -> None:

@@ -28,7 +28,8 @@ def test_valid_args_give_a_spec_with_azure_defaults() -> None:
     assert blue.probes.startup is None
     assert (blue.request.timeout_ms, blue.request.max_concurrent_requests_per_instance) == (5000, 1)
     assert spec.endpoint.auth_mode == "Key"
-    assert spec.traffic == {"blue": 100}
+    assert spec.traffic == {spec.deployments[0].azure_name: 100}  # by Azure name
+    assert spec.deployment_names == {"blue": spec.deployments[0].azure_name}
 
 
 @pytest.mark.parametrize(

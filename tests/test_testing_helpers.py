@@ -13,6 +13,9 @@ from ml_inference_lb import InferenceCluster
 from ml_inference_lb.testing import Match, Template
 
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
+# Azure deployment names carry a hash of the create-only inputs (spec/versioning.py); match them by pattern, or
+# read them from `Template.specs[0].deployment_names`.
+BLUE = Match.string_like_regexp(r"^blue-[0-9a-f]{6}$")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def test_resources_filter_by_full_type_short_type_name_and_props(canary: Templat
     assert len(canary.resources("OnlineDeployment")) == 2
     assert len(canary.resources("machinelearningservices:OnlineDeployment")) == 2
     assert [r.name for r in canary.resources("OnlineDeployment", name="demo-green")] == ["demo-green"]
-    assert [r.name for r in canary.resources("OnlineDeployment", props={"deploymentName": "blue"})] == ["demo-blue"]
+    assert [r.name for r in canary.resources("OnlineDeployment", props={"deploymentName": BLUE})] == ["demo-blue"]
     assert canary.resources("Deployment", name="demo-traffic")[0].type == "azure-native:resources:Deployment"
 
 
@@ -40,7 +43,7 @@ def test_has_resource_matches_deep_partially(canary: Template) -> None:
         {"sku": {"capacity": 3}, "properties": {"endpointComputeType": "Managed"}},
         name="demo-blue",
     )
-    assert found.inputs["deploymentName"] == "blue"
+    assert found.inputs["deploymentName"] == canary.specs[0].deployment_names["blue"]
 
 
 def test_has_resource_failure_names_the_closest_candidate_and_every_differing_path(canary: Template) -> None:
@@ -60,12 +63,13 @@ def test_has_resource_of_a_type_never_registered_lists_the_types(canary: Templat
 def test_resource_count_is(canary: Template) -> None:
     canary.resource_count_is("OnlineDeployment", 2)
     canary.resource_count_is("OnlineEndpoint", 1)
-    canary.resource_count_is("OnlineDeployment", 1, props={"deploymentName": "green"})
+    canary.resource_count_is("OnlineDeployment", 1, props={"deploymentName": BLUE})
     with pytest.raises(AssertionError, match=r"expected 3 OnlineDeployment resource\(s\), found 2"):
         canary.resource_count_is("OnlineDeployment", 3)
 
 
 def test_traffic_template_with_matchers(canary: Template) -> None:
+    names = canary.specs[0].deployment_names
     canary.has_resource(
         "resources:Deployment",
         {
@@ -76,7 +80,7 @@ def test_traffic_template_with_matchers(canary: Template) -> None:
                         [
                             {
                                 "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-                                "properties": Match.object_like({"traffic": {"blue": 90, "green": 10}}),
+                                "properties": Match.object_like({"traffic": {names["blue"]: 90, names["green"]: 10}}),
                             }
                         ]
                     )
@@ -109,7 +113,11 @@ def test_from_directory_runs_an_example_and_checks_its_contract() -> None:
     assert template.has_output("scoring_uri").endswith("/score")
     template.has_output("primary_key", "[secret]")
     assert template.check_contract() == []
-    assert {r.azure_name for r in template.names() if r.type == DEPLOYMENT} == {"blue", "green"}
+    # Name records mask the create-only hash, so a new scoring script does not show as a renamed resource.
+    assert {r.azure_name for r in template.names() if r.type == DEPLOYMENT} == {
+        "blue-{create-only-hash}",
+        "green-{create-only-hash}",
+    }
 
 
 def test_check_contract_fails_with_every_violation() -> None:

@@ -300,7 +300,19 @@ class DeploymentArgs(TypedDict):
     """One deployment behind the endpoint: a model, its code and environment, on its own instances."""
 
     name: str
-    """3-32 characters, starting with a letter, letters, digits and hyphens, ending with a letter or digit."""
+    """3-32 characters, starting with a letter, letters, digits and hyphens, ending with a letter or digit; at most
+    25 without ``azure_name``. The Pulumi logical names (``<cluster>-<name>``) and the outputs' keys use it. In
+    Azure the deployment is named ``<name>-<6 hex digits>``, a hash of its create-only inputs (instance type, code
+    asset, scoring script): Azure cannot change those in place, so a change to one creates the deployment under a
+    new name beside the old one, the traffic step moves the traffic, and the old one is deleted last
+    (``docs/blue-green.md``). ``InferenceCluster.deployment_names`` maps each name to its Azure name."""
+    azure_name: NotRequired[str]
+    """The deployment's exact name in Azure (3-32 characters, as ``name``), instead of the versioned default. Set
+    it to ``name`` to keep the Azure names earlier releases gave deployments (they used ``name`` as it is). Then a
+    change of instance type, code or scoring script cannot be made in place: ``ml-inference-lb diff`` refuses it,
+    and the change needs a new ``azure_name`` (or a new deployment) in the same ``pulumi up``; the component
+    logs a warning saying so. Not with
+    ``backend="inference_pool"``, whose groups keep the deployment's name."""
     model: ModelArgs
     environment: EnvironmentArgs
     code: NotRequired[CodeArgs]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -62,6 +64,15 @@ def test_local_up_prints_uri_and_key_serves_and_stops_on_sigterm() -> None:
         assert len(children) >= 3  # traefik and two replicas at least
         answer = Client(scoring_uri, key).score({"data": [1]})
         assert answer.status == 200 and answer.body["label"] == "echo-model"
+        # Then each deployment with the Azure name its header takes (blue-3f2a9c), which pins it here too.
+        assert select.select([process.stdout], [], [], 30)[0], "no deployment line from `local up`"
+        shown = process.stdout.readline().strip()
+        match = re.fullmatch(r"deployment: (\S+) \(azureml-model-deployment: (\S+)\)", shown)
+        assert match and re.fullmatch(rf"{match[1]}-[0-9a-f]{{6}}", match[2]), shown
+        pinned = Client(scoring_uri, key).score(
+            {"data": [1]}, headers={"azureml-model-deployment": match[2]}
+        )
+        assert pinned.status == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         assert _alive(children) == set()

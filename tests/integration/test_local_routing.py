@@ -73,8 +73,9 @@ def test_deployment_header_routes_to_that_deployment_without_mirroring(
 ) -> None:
     client = Client(split_cluster.scoring_uri, split_cluster.key)
     for name in ("green", "shadow"):
+        azure_name = split_cluster.spec.deployment_names[name]  # what the header takes on Azure: blue-3f2a9c
         answers = [
-            client.score({"data": [1], "id": f"pinned-{name}-{i}"}, headers={"azureml-model-deployment": name})
+            client.score({"data": [1], "id": f"pinned-{name}-{i}"}, headers={"azureml-model-deployment": azure_name})
             for i in range(20)
         ]
         assert {(a.status, a.body.get("deployment")) for a in answers} == {(200, name)}
@@ -92,7 +93,8 @@ def test_responses_name_the_deployment_that_served_them(split_cluster: LocalClus
         response = conn.getresponse()
         body = json.loads(response.read())
         conn.close()
-        assert response.getheader("azureml-model-deployment") == body["deployment"]
+        # Azure names the deployment by its Azure name (blue-3f2a9c), the one its header takes.
+        assert response.getheader("azureml-model-deployment") == split_cluster.spec.deployment_names[body["deployment"]]
 
 
 def test_an_unknown_deployment_name_gets_404_naming_the_deployments(split_cluster: LocalCluster) -> None:
@@ -100,7 +102,8 @@ def test_an_unknown_deployment_name_gets_404_naming_the_deployments(split_cluste
     answer = client.score(headers={"azureml-model-deployment": "purple"})
     assert answer.status == 404
     assert answer.body["message"].startswith("Deployment name purple not found for this endpoint")
-    assert "blue, green, shadow" in answer.body["message"]
+    names = split_cluster.spec.deployment_names
+    assert f"{names['blue']}, {names['green']}, {names['shadow']}" in answer.body["message"]
     assert client.score(key="wrong", headers={"azureml-model-deployment": "purple"}).status == 401
 
 
@@ -112,7 +115,8 @@ def test_key_auth(split_cluster: LocalCluster) -> None:
     assert client.score(key=split_cluster.key + "x").status == 401
     assert client.score(headers={"Authorization": f"Basic {split_cluster.key}"}, key="").status == 401
     # The pinned route checks the key too.
-    assert client.score(key="wrong", headers={"azureml-model-deployment": "blue"}).status == 401
+    blue = split_cluster.spec.deployment_names["blue"]
+    assert client.score(key="wrong", headers={"azureml-model-deployment": blue}).status == 401
 
 
 def test_other_paths_are_not_served(split_cluster: LocalCluster) -> None:

@@ -119,7 +119,7 @@ def test_a_crash_loop_backs_off_then_fails_the_deployment_with_503(tmp_path: obj
         delays = [float(m.group(1)) for e in restarts if (m := re.search(r"restarting it in ([0-9.]+) s", e))]
         status = local.status()["blue"]
         answer = client.score()
-        pinned = client.score(headers={"azureml-model-deployment": "blue"})
+        pinned = client.score(headers={"azureml-model-deployment": local.spec.deployment_names["blue"]})
 
     assert 3 <= len(restarts) <= 5, restarts  # the budget, not 28 restarts in 30 s
     assert delays == sorted(delays) and delays[-1] >= 1.0, delays  # exponential back-off

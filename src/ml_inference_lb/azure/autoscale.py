@@ -29,6 +29,7 @@ DEFAULT_PROFILE = "default"
 def rule_body(
     rule: ScaleRuleSpec, deployment: str, deployment_id: pulumi.Input[str], endpoint_id: pulumi.Input[str]
 ) -> dict[str, Any]:
+    """``deployment``: the Azure name, the value of the endpoint metrics' ``deployment`` dimension."""
     trigger: dict[str, Any] = {
         "metric_name": rule.metric,
         "metric_namespace": DEPLOYMENT_NAMESPACE if rule.scope == "deployment" else ENDPOINT_NAMESPACE,
@@ -107,14 +108,16 @@ def build_autoscale(
         return None
     return azure_native.monitor.AutoscaleSetting(
         naming.per_deployment(spec.name, deployment.name, naming.AUTOSCALE),
+        # Named after the deployment's Azure name: when the deployment is replaced under a new one, so is its
+        # setting (created beside the old one, which keeps scaling the old deployment until both are deleted).
         autoscale_setting_name=pulumi.Output.all(workspace.name, endpoint.name).apply(
-            lambda parts: azure_names.autoscale_setting_name(parts[0], parts[1], deployment.name)
+            lambda parts: azure_names.autoscale_setting_name(parts[0], parts[1], deployment.azure_name)
         ),
         resource_group_name=workspace.resource_group_name,
         location=endpoint.resource.location,
         enabled=True,
         target_resource_uri=resource.id,
-        profiles=profiles(deployment.autoscale, deployment.name, resource.id, endpoint.resource.id),
+        profiles=profiles(deployment.autoscale, deployment.azure_name, resource.id, endpoint.resource.id),
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[resource]),
     )

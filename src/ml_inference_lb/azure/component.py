@@ -9,7 +9,7 @@ import pulumi
 
 from .. import registry
 from ..args import InferenceClusterArgs
-from ..spec import ClusterSpec, build_spec
+from ..spec import ClusterSpec, build_spec, versioning
 from .assets import AssetCatalog
 from .autoscale import build_autoscale
 from .backing import BackingRefs, build_backing_services, endpoint_principal
@@ -51,6 +51,10 @@ class InferenceCluster(pulumi.ComponentResource):
     """The endpoint's OpenAPI document (empty with ``backend="inference_pool"``: Azure reports none)."""
     deployment_ids: pulumi.Output[dict[str, str]]
     """ARM id of each deployment, by deployment name."""
+    deployment_names: pulumi.Output[dict[str, str]]
+    """Each deployment's name in Azure, by deployment name (``{"blue": "blue-3f2a9c"}``): the names the endpoint's
+    traffic uses and a caller pins a deployment with (header ``azureml-model-deployment``). By default
+    ``<name>-<hash of the instance type, code and scoring script>``, so it changes with them (docs/blue-green.md)."""
     primary_key: pulumi.Output[str] | None
     """Primary endpoint key as a Pulumi secret (key auth only)."""
     secondary_key: pulumi.Output[str] | None
@@ -96,6 +100,8 @@ class InferenceCluster(pulumi.ComponentResource):
         if spec.backend == "inference_pool":  # PREVIEW: azure/pool.py, docs/inference-pool.md
             self._build_pool(spec, workspace, assets)
             return
+        for warning in versioning.fixed_name_warnings(spec):
+            pulumi.log.warn(warning, resource=self)
         endpoint = build_endpoint(spec, workspace, self)
         backing = build_backing_services(spec, workspace, endpoint_principal(spec.name, endpoint), self)
         secret_grants = grant_secret_readers(spec, endpoint, self)
@@ -128,6 +134,7 @@ class InferenceCluster(pulumi.ComponentResource):
         self.scoring_uri = endpoint.resource.properties.apply(lambda p: p.scoring_uri or "")
         self.swagger_uri = endpoint.resource.properties.apply(lambda p: p.swagger_uri or "")
         self.deployment_ids = pulumi.Output.all(**{n: d.id for n, d in deployments.items()})
+        self.deployment_names = pulumi.Output.from_input(spec.deployment_names)
         self.primary_key, self.secondary_key = endpoint_keys(spec, workspace, endpoint)
 
         outputs: dict[str, Any] = {
@@ -138,6 +145,7 @@ class InferenceCluster(pulumi.ComponentResource):
             "scoring_uri": self.scoring_uri,
             "swagger_uri": self.swagger_uri,
             "deployment_ids": self.deployment_ids,
+            "deployment_names": self.deployment_names,
         }
         if self.primary_key is not None:
             outputs["primary_key"] = self.primary_key
@@ -170,6 +178,7 @@ class InferenceCluster(pulumi.ComponentResource):
         self.scoring_uri = uris[refs.primary]
         self.swagger_uri = pulumi.Output.from_input("")
         self.deployment_ids = pulumi.Output.all(**{n: g.id for n, g in refs.groups.items()})
+        self.deployment_names = pulumi.Output.from_input(spec.deployment_names)  # the groups' names
         self.primary_key = self.secondary_key = None
         self.pool_name = refs.pool.name
         self.endpoint_uris = pulumi.Output.all(**uris)
@@ -181,6 +190,7 @@ class InferenceCluster(pulumi.ComponentResource):
                 "endpoint_id": self.endpoint_id,
                 "scoring_uri": self.scoring_uri,
                 "deployment_ids": self.deployment_ids,
+                "deployment_names": self.deployment_names,
                 "pool_name": self.pool_name,
                 "endpoint_uris": self.endpoint_uris,
             }

@@ -100,7 +100,9 @@ def build_deployment(
     grants and network paths the containers need before they start."""
     return azure_native.machinelearningservices.OnlineDeployment(
         naming.per_deployment(spec.name, deployment.name),
-        deployment_name=deployment.name,
+        # Versioned by its create-only inputs (spec/versioning.py): a change to one is a replacement under a new
+        # Azure name, created beside this one; the traffic step moves the traffic, Pulumi deletes this one last.
+        deployment_name=deployment.azure_name,
         endpoint_name=endpoint.name,
         workspace_name=workspace.name,
         resource_group_name=workspace.resource_group_name,

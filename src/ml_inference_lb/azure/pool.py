@@ -83,7 +83,7 @@ def build_pool_backend(
         model_id, environment_id = _assets(deployment, assets, images)
         group = ml.InferenceGroup(
             naming.per_deployment(spec.name, deployment.name),
-            group_name=deployment.name,
+            group_name=deployment.azure_name,  # the deployment's name: groups have no create-only input
             pool_name=pool.name,
             workspace_name=workspace.name,
             resource_group_name=workspace.resource_group_name,
@@ -152,7 +152,7 @@ def group_properties(
 def endpoint_properties(spec: ClusterSpec, deployment: DeploymentSpec) -> ml.InferenceEndpointArgs:
     return ml.InferenceEndpointArgs(
         auth_mode=AUTH_MODE,
-        group_name=deployment.name,
+        group_name=deployment.azure_name,
         description=spec.endpoint.description,
         request_configuration=ml.RequestConfigurationArgs(
             request_timeout=durations.milliseconds(deployment.request.timeout_ms),

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from ..spec.versioning import unversioned
+
 if TYPE_CHECKING:
     from .graph import PlanGraph
 
@@ -29,14 +31,19 @@ class Measurements:
     """
 
     model_load_seconds: Mapping[str, float] = field(default_factory=dict)
-    """Seconds from container start until the model answers, by Azure deployment name (``"*"``: any)."""
+    """Seconds from container start until the model answers, by deployment name: the Azure name, or the name an
+    ``InferenceCluster`` versions (``blue`` for ``blue-3f2a9c``); ``"*"``: any."""
     vcpu_quota: Mapping[str, int] = field(default_factory=dict)
     """vCPUs free for managed online endpoints, by VM family as Azure's quota page names it
     (``"standardDSv2Family"``) or by instance type (``"Standard_DS3_v2"``)."""
 
     def load_seconds(self, deployment: str) -> float | None:
-        value = self.model_load_seconds.get(deployment, self.model_load_seconds.get("*"))
-        return None if value is None else float(value)
+        """By the Azure name ``deployment``, else by the name it versions, else ``"*"``."""
+        base = unversioned(deployment)
+        for key in (deployment, base, "*"):
+            if key is not None and key in self.model_load_seconds:
+                return float(self.model_load_seconds[key])
+        return None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Measurements:

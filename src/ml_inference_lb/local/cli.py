@@ -155,6 +155,10 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
                 print(f"cluster: {name}")
             print(f"scoring_uri: {scoring_uri}")
             print(f"key: {key}", flush=True)
+        for cluster in clusters:  # the header value that pins a deployment is its Azure name, as on Azure
+            prefix = f"{cluster.spec.name}/" if len(clusters) > 1 else ""
+            for name, azure_name in cluster.spec.deployment_names.items():
+                print(f"deployment: {prefix}{name} (azureml-model-deployment: {azure_name})", flush=True)
         _say("serving; press Ctrl-C to stop")
         serving.set()  # from now on Ctrl-C, SIGTERM and SIGHUP only ask the loop below to end
         shown = ""

@@ -155,10 +155,11 @@ class LocalCluster:
                 mirror_percent=d.mirror_percent,
                 timeout_ms=d.request.timeout_ms,
                 max_concurrent_per_instance=d.request.max_concurrent_requests_per_instance,
+                azure_name=d.azure_name,
             )
             for i, d in enumerate(spec.deployments)
         )
-        self._responder = StatusResponder(self._internal_secret, [d.name for d in spec.deployments])
+        self._responder = StatusResponder(self._internal_secret, {d.name: d.azure_name for d in spec.deployments})
         self.plan = ServingPlan(
             cluster=spec.name,
             port=port or free_port(),

@@ -19,6 +19,7 @@ import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping
 from typing import Any
 
 from .traefik_config import DEPLOYMENT_HEADER, INTERNAL_HEADER, LOOPBACK
@@ -34,9 +35,10 @@ NO_TRAFFIC = (
 class StatusResponder:
     """Serves the status answers of one cluster on a loopback port. :meth:`start`, then :meth:`close`."""
 
-    def __init__(self, secret: str, deployments: list[str]):
+    def __init__(self, secret: str, azure_names: Mapping[str, str]):
+        """``azure_names``: each deployment's name to its Azure name (what the deployment header carries)."""
         self._secret = secret.encode()
-        self._deployments = list(deployments)
+        self._azure_names = dict(azure_names)
         self._reasons: dict[str, str] = {}
         self._lock = threading.Lock()
         responder = self
@@ -87,13 +89,14 @@ class StatusResponder:
                     f"deployment '{name}' cannot serve: {self._reasons.get(name, 'no replica is ready')}"
                     for name in deployments
                 ]
-            headers = {DEPLOYMENT_HEADER: deployments[0]} if len(deployments) == 1 else {}
+            served_by = self._azure_names.get(deployments[0], deployments[0])
+            headers = {DEPLOYMENT_HEADER: served_by} if len(deployments) == 1 else {}
             self._send(request, 503, {"message": "; ".join(reasons)}, headers)
         elif kind == "unknown":
             name = request.headers.get(DEPLOYMENT_HEADER, "")
             message = (
                 f"Deployment name {name} not found for this endpoint; its deployments are "
-                f"{', '.join(self._deployments)}"
+                f"{', '.join(self._azure_names.values())}"
             )
             self._send(request, 404, {"message": message})
         else:

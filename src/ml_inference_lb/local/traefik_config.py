@@ -52,6 +52,9 @@ class DeploymentPlan:
     mirror_percent: int
     timeout_ms: int
     max_concurrent_per_instance: int
+    azure_name: str
+    """The deployment's name in Azure (``DeploymentSpec.azure_name``): the ``azureml-model-deployment`` value that
+    pins it, as on Azure."""
 
     @property
     def service(self) -> str:
@@ -205,7 +208,7 @@ def dynamic_config(
         middlewares[f"timeout-{d.name}"] = {
             "errors": {"status": ["504"], "statusRewrites": {"504": 408}, "service": "noop@internal", "query": "/"}
         }
-        middlewares[f"served-by-{d.name}"] = {"headers": {"customResponseHeaders": {DEPLOYMENT_HEADER: d.name}}}
+        middlewares[f"served-by-{d.name}"] = {"headers": {"customResponseHeaders": {DEPLOYMENT_HEADER: d.azure_name}}}
         services[d.service] = {
             "loadBalancer": {
                 "servers": [{"url": f"http://{LOOPBACK}:{p}"} for p in replicas],
@@ -214,7 +217,7 @@ def dynamic_config(
             # Service middlewares run after the weighted split (or the pinned router), once per request.
             "middlewares": [f"served-by-{d.name}", f"timeout-{d.name}", f"limit-{d.name}", f"replay-{d.name}"],
         }
-        pinned = f"{SCORE_PATHS} && {auth} && Header(`{DEPLOYMENT_HEADER}`, `{d.name}`)"
+        pinned = f"{SCORE_PATHS} && {auth} && Header(`{DEPLOYMENT_HEADER}`, `{d.azure_name}`)"
         if d.name in down:
             to_status(f"to-{d.name}", pinned, 300, status_path("unavailable", d.name))
         else:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 RECIPES = {
     "instance-type": (
-        "Azure cannot change a deployment's instance type in place, and a replacement keeps its name. Add a new "
-        "deployment (a new name, the new instance_type, traffic_percent 0) beside the old one; `pulumi up`; move "
-        "traffic to it (90/10, then 0/100); `pulumi up`; then remove the old deployment; `pulumi up`."
+        "Azure cannot change a deployment's instance type in place, and this replacement keeps the deployment's "
+        "Azure name, so its create fails on the live one. For an InferenceCluster deployment: remove the "
+        "deployment's fixed azure_name (the default Azure name follows the instance type, code and scoring "
+        "script, so the replacement is created beside the old one and the traffic step moves the traffic), or "
+        "give it a new "
+        "azure_name in the same change. By hand: Add a new deployment (a new name, the new instance_type, "
+        "traffic_percent 0) beside the old one; `pulumi up`; move traffic to it (90/10, then 0/100); `pulumi up`; "
+        "then remove the old deployment; `pulumi up`."
     ),
     "replacement": (
         "pulumi-azure-native replaces this resource (a create-only input changed), and the replacement has the "
-        "same Azure name, so the create fails on the existing one. For a deployment: add a new deployment under "
-        "a new name beside it, move traffic, then remove the old one. Otherwise: give the resource a new name "
-        "in the same change, or keep the create-only input as it is."
+        "same Azure name, so the create fails on the existing one. For an InferenceCluster deployment with a fixed "
+        "azure_name: remove azure_name (the default Azure name follows the create-only inputs) or change it in the "
+        "same change. For another deployment: add a new deployment under a new name beside it, move traffic, then "
+        "remove the old one. Otherwise: give the resource a new name in the same change, or keep the create-only "
+        "input as it is."
     ),
     "stateful": (
         "Never replace this resource in place: keep its name, location and create-only inputs. To move it, "

@@ -21,17 +21,15 @@ from __future__ import annotations
 import re
 
 from ..plan.mocks import ARM_PATHS
+from ..spec.versioning import CREATE_ONLY_PATHS as ONLINE_DEPLOYMENT_CREATE_ONLY
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 # Create-only properties from the 2025-12-01 definitions (azure-ai-ml 1.35.2
 # _restclient/arm_ml_service/models/_models.py, visibility ["read", "create"]) and forceNewMap.
 CREATE_ONLY: dict[str, tuple[str, ...]] = {
-    "azure-native:machinelearningservices:OnlineDeployment": (
-        "properties.instanceType",
-        "properties.codeConfiguration.codeId",
-        "properties.codeConfiguration.scoringScript",
-    ),
+    # The same list the component versions Azure deployment names by (spec/versioning.py).
+    "azure-native:machinelearningservices:OnlineDeployment": ONLINE_DEPLOYMENT_CREATE_ONLY,
     "azure-native:machinelearningservices:EnvironmentVersion": (
         "properties.build",
         "properties.condaFile",

@@ -97,21 +97,24 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
     cluster_probes = problems.mapping("probes", args.get("probes"))
     cluster_requests = problems.mapping("request_settings", args.get("request_settings"))
 
+    backend = pool_rules.backend(problems, args.get("backend"))
     raw_deployments = args.get("deployments")
     if raw_deployments is None or (isinstance(raw_deployments, (list, tuple)) and not raw_deployments):
         problems.add("deployments", "required: at least one deployment")
+    versioned = backend != "inference_pool"  # inference groups keep their names (docs/inference-pool.md)
     deployments = tuple(
         problems.each(
             "deployments",
             raw_deployments,
-            lambda path, raw: build_deployment(problems, path, raw, pool, cluster_probes, cluster_requests, base, name),
+            lambda path, raw: build_deployment(
+                problems, path, raw, pool, cluster_probes, cluster_requests, base, name, versioned
+            ),
         )
     )
     check_deployment_set(problems, deployments)
     secrets = security_rules.read_secrets(problems, args.get("secrets"))
     deployments = security_rules.attach_secret_environment(problems, raw_deployments, deployments, secrets)
     security_rules.check_private_environment(problems, network, deployments)
-    backend = pool_rules.backend(problems, args.get("backend"))
     pool_spec = None
     if backend == "inference_pool":  # PREVIEW backend: its own rules, in spec/pool.py
         pool_spec = pool_rules.pool_backend(problems, name, args, endpoint, deployments)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from . import asset_ids, rules, uploads
+from . import asset_ids, rules, uploads, versioning
 from .autoscale import build_autoscale
 from .model import CodeSpec, DeploymentSpec, EnvironmentSpec, EnvValue, ModelSpec, ProbeSpec, ProbesSpec, RequestSpec
 from .names import check_endpoint_name
@@ -15,6 +15,7 @@ from .problems import Problems, join
 
 DEPLOYMENT_FIELDS = (
     "name",
+    "azure_name",
     "model",
     "environment",
     "code",
@@ -54,7 +55,10 @@ def build_deployment(
     cluster_requests: Mapping[str, Any],
     base: str,
     cluster: str,
+    versioned: bool = True,
 ) -> DeploymentSpec:
+    """``versioned``: derive the Azure name from the create-only inputs (``spec/versioning.py``) unless the args
+    give ``azure_name``; False for the inference_pool backend, whose groups keep the deployment's name."""
     raw = problems.mapping(path, raw_value)
     problems.unknown_keys(path, raw, DEPLOYMENT_FIELDS)
     name = problems.string(join(path, "name"), raw.get("name"))
@@ -63,6 +67,21 @@ def build_deployment(
         name = f"deployment{path[path.find('[') + 1 : -1]}"
     else:
         check_endpoint_name(problems, join(path, "name"), name, "deployment")
+    fixed_name = problems.string(join(path, "azure_name"), raw.get("azure_name"))
+    if fixed_name is not None:
+        check_endpoint_name(problems, join(path, "azure_name"), fixed_name, "deployment")
+    elif (
+        versioned
+        and raw.get("name") is not None
+        and versioning.MAX_VERSIONED_NAME < len(name) <= rules.ENDPOINT_NAME_MAX
+    ):
+        problems.add(
+            join(path, "name"),
+            f"{name!r} is {len(name)} characters; its Azure name adds '-' and a {versioning.SUFFIX_LENGTH}-character "
+            "hash of the create-only inputs (so that a new instance type or scoring code is a safe replacement), "
+            f"and Azure allows {rules.ENDPOINT_NAME_MAX}: shorten the name to at most "
+            f"{versioning.MAX_VERSIONED_NAME} characters, or set azure_name to keep an exact Azure name",
+        )
 
     instance_type = (
         problems.string(
@@ -94,16 +113,22 @@ def build_deployment(
         build_autoscale(problems, autoscale_path, autoscale_raw, instance_count) if autoscale_raw is not None else None
     )
 
+    code = _code(problems, join(path, "code"), raw.get("code"), base, cluster) if raw.get("code") is not None else None
+    if fixed_name is not None:
+        azure_name = fixed_name
+    elif versioned:
+        azure_name = versioning.versioned_name(name, instance_type, code)
+    else:
+        azure_name = name
     return DeploymentSpec(
         name=name,
+        azure_name=azure_name,
         traffic_percent=problems.integer(join(path, "traffic_percent"), raw.get("traffic_percent"), 0, 0, 100),
         mirror_percent=problems.integer(
             join(path, "mirror_percent"), raw.get("mirror_percent"), 0, 0, rules.MAX_MIRROR_PERCENT
         ),
         model=_model(problems, join(path, "model"), raw.get("model"), name, base),
-        code=_code(problems, join(path, "code"), raw.get("code"), base, cluster)
-        if raw.get("code") is not None
-        else None,
+        code=code,
         environment=_environment(problems, join(path, "environment"), raw.get("environment"), name, base),
         instance_type=instance_type,
         instance_count=autoscale.default_instances if autoscale else instance_count,
@@ -141,6 +166,7 @@ def check_deployment_set(problems: Problems, deployments: tuple[DeploymentSpec, 
             )
         else:
             seen[key] = i
+    _check_azure_names(problems, deployments)
     _check_shared_assets(problems, deployments)
     total = sum(d.traffic_percent for d in deployments)
     if total not in (0, 100):
@@ -166,6 +192,26 @@ def check_deployment_set(problems: Problems, deployments: tuple[DeploymentSpec, 
                 "mirroring copies live traffic, and no deployment takes live traffic: give the live deployments "
                 "traffic_percent adding up to 100",
             )
+
+
+def _check_azure_names(problems: Problems, deployments: tuple[DeploymentSpec, ...]) -> None:
+    """Azure names are unique per endpoint, case-insensitively. Versioned names of different names never collide
+    (same suffix length), so a collision involves an ``azure_name`` someone set."""
+    first: dict[str, int] = {}
+    for i, d in enumerate(deployments):
+        key = d.azure_name.lower()
+        if key not in first:
+            first[key] = i
+            continue
+        other = deployments[first[key]]
+        if other.name.lower() == d.name.lower():
+            continue  # reported as a duplicate name
+        where = "azure_name" if d.azure_name != versioning.versioned_name(d.name, d.instance_type, d.code) else "name"
+        problems.add(
+            f"deployments[{i}].{where}",
+            f"its Azure name {d.azure_name!r} is already the Azure name of deployments[{first[key]}] "
+            f"({other.name!r}); Azure names are unique per endpoint and case-insensitive: choose another azure_name",
+        )
 
 
 def _check_shared_assets(problems: Problems, deployments: tuple[DeploymentSpec, ...]) -> None:

@@ -138,6 +138,12 @@ class EnvironmentSpec:
 @dataclass(frozen=True)
 class DeploymentSpec:
     name: str
+    """The user's name: the Pulumi logical names (``<cluster>-<name>``) and every output's keys."""
+    azure_name: str
+    """The deployment's name in Azure: in the endpoint's ``traffic``/``mirrorTraffic``, the autoscale setting, and
+    the ``azureml-model-deployment`` header. By default ``<name>-<hash of the create-only inputs>``
+    (``spec/versioning.py``), or the args' ``azure_name``; with ``backend="inference_pool"`` the group name,
+    ``name`` itself. Every target reads it from here."""
     traffic_percent: int
     mirror_percent: int
     model: ModelSpec
@@ -254,12 +260,18 @@ class ClusterSpec:
 
     @property
     def traffic(self) -> dict[str, int]:
-        """Live traffic per deployment, as Azure's ``traffic`` map (zero shares left out)."""
-        return {d.name: d.traffic_percent for d in self.deployments if d.traffic_percent}
+        """Live traffic per deployment, as Azure's ``traffic`` map: by Azure name, zero shares left out."""
+        return {d.azure_name: d.traffic_percent for d in self.deployments if d.traffic_percent}
 
     @property
     def mirror_traffic(self) -> dict[str, int]:
-        return {d.name: d.mirror_percent for d in self.deployments if d.mirror_percent}
+        """Mirrored traffic, as Azure's ``mirrorTraffic`` map: by Azure name, zero shares left out."""
+        return {d.azure_name: d.mirror_percent for d in self.deployments if d.mirror_percent}
+
+    @property
+    def deployment_names(self) -> dict[str, str]:
+        """Each deployment's Azure name, by its name."""
+        return {d.name: d.azure_name for d in self.deployments}
 
     def secret(self, key: str) -> SecretReferenceSpec:
         for s in self.secrets:

@@ -135,6 +135,13 @@ def _endpoint_rules(problems: Problems, raw: Mapping[str, Any]) -> None:
 
 
 def _deployment_rules(problems: Problems, path: str, raw: Mapping[str, Any]) -> None:
+    if raw.get("azure_name") is not None:
+        problems.add(
+            join(path, "azure_name"),
+            "the inference_pool backend names each inference group after its deployment: no input of a group is "
+            "create-only (2025-01-01-preview definitions), so no change needs a new group name; remove azure_name, "
+            + _ALTERNATIVE,
+        )
     if raw.get("mirror_percent"):
         problems.add(
             join(path, "mirror_percent"),

@@ -15,10 +15,25 @@ from typing import Any
 
 from ..contract.contracts import BY_PULUMI_TYPE
 from ..plan.engine import PlanResult
+from ..spec.versioning import SUFFIX_LENGTH
 
 # Content-addressed upload folders change with the files by design (a new blob and a new asset version).
 _CONTENT_HASH = re.compile(r"LocalUpload/[0-9a-f]{16}/")
 CONTENT_HASH_PLACEHOLDER = "LocalUpload/{content-hash}/"
+# So do versioned deployment names (spec/versioning.py: a new instance type, code or scoring script is a new
+# deployment by design) and the names of their autoscale settings (azure/azure_names.py: the deployment's Azure
+# name and a hash over it); the format stays in the snapshot.
+CREATE_ONLY_HASH_PLACEHOLDER = "{create-only-hash}"
+_VERSIONED_NAMES = {
+    "azure-native:machinelearningservices:OnlineDeployment": (
+        re.compile(rf"-[0-9a-f]{{{SUFFIX_LENGTH}}}$"),
+        f"-{CREATE_ONLY_HASH_PLACEHOLDER}",
+    ),
+    "azure-native:monitor:AutoscaleSetting": (
+        re.compile(rf"-[0-9a-f]{{{SUFFIX_LENGTH}}}-[0-9a-f]{{8}}(?=-autoscale$)"),
+        f"-{CREATE_ONLY_HASH_PLACEHOLDER}-{{hash}}",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -43,13 +58,16 @@ class NameRecord:
 
 
 def azure_name_of(pulumi_type: str, inputs: Mapping[str, Any]) -> tuple[str | None, Any]:
-    """(input name, value) of the input that names this resource in Azure, content hashes masked."""
+    """(input name, value) of the input that names this resource in Azure, content and create-only hashes masked."""
     contract = BY_PULUMI_TYPE.get(pulumi_type)
     if contract is None or contract.name_param is None:
         return None, None
     value = inputs.get(contract.name_param)
     if isinstance(value, str):
         value = _CONTENT_HASH.sub(CONTENT_HASH_PLACEHOLDER, value)
+        if pulumi_type in _VERSIONED_NAMES:
+            pattern, placeholder = _VERSIONED_NAMES[pulumi_type]
+            value = pattern.sub(placeholder, value)
     return contract.name_param, value
 
 
