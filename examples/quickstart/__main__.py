@@ -38,7 +38,13 @@ cluster = InferenceCluster(
                 ],
             },
         },
-        "probes": {"readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3}},
+        # Readiness reacts within seconds once serving; the startup probe gives the server and init() up to
+        # 1 + 2 x 60 s to come up first (liveness and readiness start after it). `ml-inference-lb check .`
+        # measures the start against these budgets.
+        "probes": {
+            "readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3},
+            "startup": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 60},
+        },
         "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 4},
         "deployments": [
             {

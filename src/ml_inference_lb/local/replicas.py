@@ -86,12 +86,20 @@ def replica_argv(spec: DeploymentSpec, port: int) -> list[str]:
     ]
 
 
-def new_replica(spec: DeploymentSpec, index: int, logdir: str, secret: str, port: int | None = None) -> Replica:
-    """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``)."""
+def new_replica(
+    spec: DeploymentSpec,
+    index: int,
+    logdir: str,
+    secret: str,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Replica:
+    """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``).
+    ``extra_env`` adds the local target's own settings (``ml-inference-lb check`` asks for the imports report)."""
     port = port or free_port()
     process = ManagedProcess(
         replica_argv(spec, port),
-        env=replica_env(spec, index),
+        env={**replica_env(spec, index), **(extra_env or {})},
         log_path=os.path.join(logdir, f"{spec.name}-{index}.log"),
         cwd=spec.code.path if spec.code else None,
         stdin_data=secret.encode() + b"\n",
