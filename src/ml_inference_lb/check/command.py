@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +57,17 @@ def run_check(
     for line in sku_lines:
         emit(line)
     measured: list[Measured] = []
-    if options.run_deployments:
+    if options.run_deployments and importlib.util.find_spec("azureml_inference_server_http") is None:
+        emit(
+            CheckLine(
+                "start",
+                "plan",
+                "fail",
+                "the Azure ML inference server is not installed: no deployment can start",
+                "pip install 'ml-inference-lb[local]' (or pass --no-run to check the plan and capacity only)",
+            )
+        )
+    elif options.run_deployments:
         for cluster in clusters:
             measured.extend(_run_cluster(cluster, directory, options, emit))
     rows = capacity_rows(demand)

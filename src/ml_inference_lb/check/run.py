@@ -172,8 +172,10 @@ def _wait_imports(prefix: str, workers: int, timeout_s: float = 15.0) -> Imports
 
 def _memory(pid: int | None) -> tuple[float | None, float | None]:
     """Resident memory (MiB) of the server's master process and of its largest worker."""
-    import psutil
-
+    try:
+        import psutil
+    except ImportError:  # the local extra brings it
+        return None, None
     if pid is None:
         return None, None
     try:
