@@ -48,3 +48,10 @@ def test_list_skus_prints_the_data_and_its_sources(capsys: Any) -> None:
     assert main(["check", "--list-skus"]) == 0
     out = capsys.readouterr().out
     assert "STANDARD_DS3_V2" in out and "reference-managed-online-endpoints-vm-sku-list" in out
+
+
+def test_a_cluster_with_backing_services_is_not_started_and_says_so() -> None:
+    report = run_check(os.path.join(EXAMPLES, "feature-lookup"))
+    (start,) = [line for line in report.lines if line.check == "start"]
+    assert (start.status, start.subject) == ("skip", "features") and "backing_services" in start.message
+    assert not report.deployments

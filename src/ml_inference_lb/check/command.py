@@ -79,6 +79,18 @@ def run_check(
 def _run_cluster(
     cluster: ClusterSpec, directory: str, options: CheckOptions, emit: Callable[[CheckLine], None]
 ) -> list[Measured]:
+    if cluster.backing is not None:
+        emit(
+            CheckLine(
+                "start",
+                cluster.name,
+                "skip",
+                "declares backing_services (Redis, PostgreSQL), which check does not start: its deployments were "
+                "not started, so their start, probes, memory, samples and drift are unchecked",
+                'check those deployments with their services running (docs/check.md, "Limits")',
+            )
+        )
+        return []
     try:
         check_servable(cluster)
     except LocalTargetError as error:
