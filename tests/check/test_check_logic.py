@@ -82,11 +82,31 @@ def test_the_sku_data_carries_its_sources_and_the_documented_numbers() -> None:
     assert all(s.vcpus > 0 and s.family for s in SKUS.values())
 
 
-def test_a_sku_managed_endpoints_do_not_support_fails_and_warns_on_the_pool_backend() -> None:
+def test_a_sku_managed_endpoints_do_not_support_fails() -> None:
     managed = cluster(tiny_deployment("blue", traffic_percent=100, instance_type="Standard_D2s_v3"))
     lines, demand = sku_lines_and_demand((managed,))
     assert [(line.status, line.check) for line in lines] == [("fail", "sku")] and demand == []
     assert "Standard_D2s_v3 is not in the managed online endpoint SKU list" in lines[0].message
+
+
+def test_on_the_pool_backend_an_unlisted_sku_warns_and_no_reserve_is_counted() -> None:
+    pool = cluster(
+        tiny_deployment("blue", traffic_percent=100, instance_count=2),
+        backend="inference_pool",
+        endpoint={"auth_mode": "aad_token"},
+        pool={"name": "p", "instance_type": "Standard_D2s_v3"},
+    )
+    lines, _ = sku_lines_and_demand((pool,))
+    assert [line.status for line in lines] == ["warn"] and "unconfirmed" in lines[0].message
+    listed = cluster(
+        tiny_deployment("blue", traffic_percent=100, instance_count=2),
+        backend="inference_pool",
+        endpoint={"auth_mode": "aad_token"},
+        pool={"name": "p", "instance_type": "Standard_DS3_v2"},
+    )
+    _, demand = sku_lines_and_demand((listed,))
+    (row,) = capacity_rows(demand)
+    assert row["vcpus"] == {"steady": 8, "max": 8, "reserve": 8, "rollout": 16}
 
 
 def test_capacity_steady_max_reserve_and_rollout_per_family() -> None:
