@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import textwrap
 from typing import Any
 
@@ -99,6 +100,9 @@ def test_init_raising_fails_with_the_traceback_and_run_answering_500_fails_the_s
     (sample,) = lines(report, "sample", "t/badrun")
     assert sample.status == "fail" and "answered 500" in sample.message
     assert report.exit_code() == 1
+    for measured in report.deployments:  # a failed run keeps its log for the user; the test removes it
+        assert measured["log"] and os.path.isfile(measured["log"])
+        shutil.rmtree(os.path.dirname(measured["log"]))
 
 
 def test_a_slow_init_against_a_short_probe_budget_and_a_drifted_pin_warn(tmp_path: Any, capsys: Any) -> None:

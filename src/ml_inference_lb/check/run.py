@@ -66,6 +66,7 @@ class Measured:
             "workers": self.workers,
             "ready_seconds": None if self.ready_s is None else round(self.ready_s, 3),
             "failure": self.failure,
+            "log": self.log_path,
             "master_rss_mib": _round(self.master_rss_mib),
             "worker_rss_mib": _round(self.worker_rss_mib),
             "python": self.imports.python if self.imports else None,
