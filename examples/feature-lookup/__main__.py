@@ -37,7 +37,12 @@ cluster = InferenceCluster(
             "cache": {"sku": "Balanced_B0", "eviction_policy": "VolatileLRU"},
             "database": database,
         },
-        "probes": {"readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3}},
+        # The startup probe gives the server and init() 1 + 2 x 60 s; readiness reacts within seconds after
+        # (`ml-inference-lb check .` measures the start against both).
+        "probes": {
+            "readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3},
+            "startup": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 60},
+        },
         "request_settings": {"request_timeout_ms": 5000, "max_concurrent_requests_per_instance": 4},
         "deployments": [
             {

@@ -44,7 +44,13 @@ args: InferenceClusterArgs = {
             ],
         },
     },
-    "probes": {"readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3}},
+    # Readiness reacts within seconds once serving; the startup probe gives the server and init() up to
+    # 1 + 2 x 60 s to come up first (liveness and readiness start after it). `ml-inference-lb check .`
+    # measures the start against these budgets.
+    "probes": {
+        "readiness": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 3},
+        "startup": {"initial_delay_seconds": 1, "period_seconds": 2, "failure_threshold": 60},
+    },
     "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 4},
     "deployments": [deployment("blue", 90, "v1"), deployment("green", 10, "v2")],
     "tags": {"app": "iris", "owner": "ml-platform"},

@@ -110,6 +110,63 @@ PLAN_FAILURES = (
     "plan --fail-on: also an unwaived deployability finding of that severity",
     "plan --from, diff: also a rollout that would break serving",
 )
+def quota_pairs(values: Sequence[str]) -> dict[str, int]:
+    """``--quota FAMILY=N`` options (vCPUs) as a dict; a malformed one ends the command with a clear message."""
+    quota = {}
+    for family, value in config_pairs(values).items():
+        try:
+            quota[family] = int(value)
+        except ValueError:
+            raise SystemExit(
+                f"error: --quota takes FAMILY=vCPUs, e.g. standardDSv2Family=24; got {family}={value}"
+            ) from None
+    return quota
+
+
+def sample_pairs(values: Sequence[str]) -> dict[str, list[str]]:
+    """``--sample DEPLOYMENT=FILE`` (repeatable, several files per deployment)."""
+    samples: dict[str, list[str]] = {}
+    for item in values:
+        deployment, sep, path = item.partition("=")
+        if not sep or not deployment or not path:
+            raise SystemExit(f"error: --sample takes DEPLOYMENT=FILE (or CLUSTER/DEPLOYMENT=FILE), got {item!r}")
+        samples.setdefault(deployment, []).append(path)
+    return samples
+
+
+def _check(ns: argparse.Namespace) -> int:
+    from .check import CheckOptions, run_check
+    from .check.render import render_json, render_line, render_summary
+
+    if ns.list_skus:
+        return _list_skus()
+    options = CheckOptions(
+        stack=ns.stack,
+        config=config_pairs(ns.config),
+        quota=quota_pairs(ns.quota),
+        samples=sample_pairs(ns.sample),
+        startup_timeout_s=ns.startup_timeout,
+        run_deployments=not ns.no_run,
+    )
+    on_line = None if ns.json else (lambda line: print(render_line(line), flush=True))
+    report = run_check(ns.directory, options, on_line=on_line)
+    print(render_json(report, ns.strict) if ns.json else render_summary(report, ns.strict))
+    return report.exit_code(ns.strict)
+
+
+def _list_skus() -> int:
+    from .deployability.skus import PROVENANCE, SKUS
+
+    print(f"{'SKU':<28} {'family':<28} {'vCPUs':>5} {'GiB':>6} {'GPUs':>5} reserve")
+    for name, s in SKUS.items():
+        memory = "?" if s.memory_gib is None else f"{s.memory_gib:g}"
+        print(
+            f"{name:<28} {s.family:<28} {s.vcpus:>5} {memory:>6} {s.gpus:>5.3g} {'no' if s.skips_upgrade_reserve else '20%'}"
+        )
+    print(f"\nRetrieved {PROVENANCE['retrieved']}. Sources:")
+    for what, source in PROVENANCE["sources"].items():
+        print(f"  {what}: {source}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +253,43 @@ def build_parser() -> argparse.ArgumentParser:
     from .scan.cli import add_scan_command
 
     add_scan_command(commands)
+    check = commands.add_parser(
+        "check",
+        help="will it deploy and serve? plan, contract and rules, each deployment started and scored for real, "
+        "probes, memory, environment drift and quota (docs/check.md)",
+    )
+    check.add_argument("directory", nargs="?", default=".", help="folder of the Pulumi Python program")
+    check.add_argument("--json", action="store_true", help="print one JSON document (schema in docs/check.md)")
+    check.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads"
+    )
+    check.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
+    check.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="FAMILY=N",
+        help="vCPUs of a VM family free for managed online endpoints in each region (repeatable)",
+    )
+    check.add_argument(
+        "--sample",
+        action="append",
+        default=[],
+        metavar="DEPLOYMENT=FILE",
+        help="a sample request for a deployment (repeatable; default: sample-request*.json next to the scoring "
+        "script, else in DIR)",
+    )
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long a deployment may take to become ready here (default 300)",
+    )
+    check.add_argument("--no-run", action="store_true", help="start nothing: plan, rules, SKUs and capacity only")
+    check.add_argument("--list-skus", action="store_true", help="print the SKU data with its sources, and exit")
+    check.set_defaults(handler=_check)
 
     try:
         from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]

@@ -100,13 +100,15 @@ def new_replica(
     secret: str,
     port: int | None = None,
     backing: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Replica:
     """Start replica ``index`` of ``spec``; ``secret`` is the run's internal secret (see ``_entry/replica.py``),
-    ``backing`` its connection variables (:meth:`~ml_inference_lb.local.backing.BackingServers.environment`)."""
+    ``backing`` its connection variables (:meth:`~ml_inference_lb.local.backing.BackingServers.environment`),
+    ``extra_env`` the local target's own settings (``ml-inference-lb check`` asks for the imports report)."""
     port = port or free_port()
     process = ManagedProcess(
         replica_argv(spec, port),
-        env=replica_env(spec, index, backing=backing),
+        env={**replica_env(spec, index, backing=backing), **(extra_env or {})},
         log_path=os.path.join(logdir, f"{spec.name}-{index}.log"),
         cwd=spec.code.path if spec.code else None,
         stdin_data=secret.encode() + b"\n",

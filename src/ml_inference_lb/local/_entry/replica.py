@@ -31,6 +31,9 @@ from typing import Any
 
 LOOPBACK = "127.0.0.1"
 SECRET_ENVIRON_KEY = "HTTP_X_ML_INFERENCE_LB_INTERNAL"
+IMPORTS_REPORT_ENV = "ML_INFERENCE_LB_IMPORTS_REPORT"
+"""Set by ``ml-inference-lb check``: each worker writes, once the scoring script's ``init()`` has run,
+the distributions (and versions) of every module it has loaded to ``<value>.<worker pid>.json``."""
 """The WSGI name of the ``X-Ml-Inference-Lb-Internal`` request header."""
 FORBIDDEN = b"403: this port is internal to ml-inference-lb local; call the scoring URI with the endpoint's key\n"
 
@@ -156,6 +159,26 @@ def coalesce_headers_with_body() -> bool:
     return True
 
 
+def report_imports(path_prefix: str) -> None:
+    """Write ``{"python": "3.11.9", "distributions": {name: version}}`` for every loaded top-level module
+    that an installed distribution provides (the scoring script's imports and the server's own)."""
+    import json
+    from importlib import metadata
+
+    providers = metadata.packages_distributions()
+    loaded = {name.partition(".")[0] for name in list(sys.modules)}
+    versions: dict[str, str] = {}
+    for module in loaded:
+        for distribution in providers.get(module, []):
+            try:
+                versions[distribution] = metadata.version(distribution)
+            except metadata.PackageNotFoundError:
+                continue
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    with open(f"{path_prefix}.{os.getpid()}.json", "w", encoding="utf-8") as handle:
+        json.dump({"python": python, "distributions": versions}, handle)
+
+
 def install(secret: bytes) -> None:
     """Hook the guard and the worker's parent-death signal into gunicorn before the server starts it."""
     from gunicorn.app import wsgiapp  # type: ignore[import-untyped]
@@ -171,9 +194,18 @@ def install(secret: bytes) -> None:
         if os.getppid() != master:  # the master died before the request
             os.kill(os.getpid(), signal.SIGTERM)
 
+    def post_worker_init(_worker: Any) -> None:
+        report = os.environ.get(IMPORTS_REPORT_ENV)
+        if report:
+            try:
+                report_imports(report)
+            except Exception as error:  # a report must never stop the worker
+                print(f"ml-inference-lb: could not report the loaded modules: {error!r}")
+
     def configured(self: Any) -> None:
         load_config(self)
         self.cfg.set("post_fork", post_fork)
+        self.cfg.set("post_worker_init", post_worker_init)
 
     wsgiapp.WSGIApplication.load_wsgiapp = guarded_load_wsgiapp
     wsgiapp.WSGIApplication.load_config = configured
