@@ -20,7 +20,11 @@ else:  # pragma: no cover - Python 3.10
 
 PACKAGE = os.path.join(ROOT, "src", "ml_inference_lb")
 # Modules that may import what only an extra installs (they are imported only when that extra is in use).
-EXTRA_OF_FOLDER = {os.path.join(PACKAGE, "local"): "local"}
+EXTRA_OF_FOLDER = {
+    os.path.join(PACKAGE, "local"): "local",
+    # `check` starts deployments as the local target does (psutil measures their memory); --no-run needs neither.
+    os.path.join(PACKAGE, "check"): "local",
+}
 
 
 def normalise(name: str) -> str:
@@ -80,6 +84,8 @@ def third_party_imports() -> dict[str, set[str]]:
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top in {"__future__", "ml_inference_lb"}:
                     continue
+                if os.path.exists(os.path.join(folder, f"{top}.py")):
+                    continue  # a sibling module, imported by name when the file runs as a script (local/_entry)
                 found.setdefault(distribution_of(module), set()).add(path)
     return found
 

@@ -110,6 +110,8 @@ PLAN_FAILURES = (
     "plan --fail-on: also an unwaived deployability finding of that severity",
     "plan --from, diff: also a rollout that would break serving",
 )
+
+
 def quota_pairs(values: Sequence[str]) -> dict[str, int]:
     """``--quota FAMILY=N`` options (vCPUs) as a dict; a malformed one ends the command with a clear message."""
     quota = {}

@@ -69,9 +69,7 @@ def test_local_up_prints_uri_and_key_serves_and_stops_on_sigterm() -> None:
         shown = process.stdout.readline().strip()
         match = re.fullmatch(r"deployment: (\S+) \(azureml-model-deployment: (\S+)\)", shown)
         assert match and re.fullmatch(rf"{match[1]}-[0-9a-f]{{6}}", match[2]), shown
-        pinned = Client(scoring_uri, key).score(
-            {"data": [1]}, headers={"azureml-model-deployment": match[2]}
-        )
+        pinned = Client(scoring_uri, key).score({"data": [1]}, headers={"azureml-model-deployment": match[2]})
         assert pinned.status == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0

@@ -18,8 +18,8 @@ from __future__ import annotations
 import hmac
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .traefik_config import DEPLOYMENT_HEADER, INTERNAL_HEADER, LOOPBACK
