@@ -54,6 +54,7 @@ def raw_program(**fault: Any) -> None:
         "traffic_step": True,
         "green_deployment_name": "green",
         "provision_step": None,
+        "global_entry_without_waf": False,
     }
     unknown = set(fault) - set(options)
     assert not unknown, f"unknown fault {unknown}"
@@ -235,6 +236,23 @@ def raw_program(**fault: Any) -> None:
             resource_group_name=RG,
             host_name=f"raw-endpoint.{LOCATION}.inference.ml.azure.com",
         )
+    if opts["global_entry_without_waf"]:
+        profile = azure_native.cdn.Profile(
+            "fd",
+            profile_name="raw-fd-public",
+            resource_group_name=RG,
+            location="Global",
+            sku={"name": "Standard_AzureFrontDoor"},
+        )
+        for region in ("westeurope", "northeurope"):
+            azure_native.cdn.AFDOrigin(
+                f"origin-{region}",
+                origin_name=region,
+                origin_group_name="regions",
+                profile_name=profile.name,
+                resource_group_name=RG,
+                host_name=f"raw-endpoint.{region}.inference.ml.azure.com",
+            )
     for rule, resource, reason in opts["waivers"]:
         waive(rule, resource, reason=reason)
 

@@ -364,3 +364,93 @@ def valid_backing_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
         if use:
             deployment["backing_services"] = use
     return args
+
+
+SUBSCRIPTION_ID = "/subscriptions/00000000-0000-0000-0000-000000000000"
+RULE_NAME = st.from_regex(r"\A[a-z][a-z0-9-]{2,12}\Z")
+TARGETS = [
+    (f"{SUBSCRIPTION_ID}/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/features", "blob"),
+    (f"{SUBSCRIPTION_ID}/resourceGroups/sec/providers/Microsoft.KeyVault/vaults/kv-app", "vault"),
+    (f"{SUBSCRIPTION_ID}/resourceGroups/db/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg", "postgresqlServer"),
+]
+
+
+@st.composite
+def outbound_rule(draw: st.DrawFn, name: str, approved_only: bool) -> dict[str, Any]:
+    kinds = ["private_endpoint", "service_tag", "fqdn"] if approved_only else ["private_endpoint"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "private_endpoint":
+        target, sub = draw(st.sampled_from(TARGETS))
+        return {"name": name, "type": kind, "resource_id": target, "subresource": sub}
+    if kind == "service_tag":
+        rule: dict[str, Any] = {
+            "name": name,
+            "type": kind,
+            "service_tag": draw(st.sampled_from(["AzureMonitor", "Storage.WestEurope"])),
+        }
+        if draw(st.booleans()):
+            rule["port_ranges"] = draw(st.sampled_from(["443", "80, 8080-8089", "*"]))
+        if draw(st.booleans()):
+            rule["protocol"] = draw(st.sampled_from(["TCP", "UDP", "*"]))
+        return rule
+    return {
+        "name": name,
+        "type": kind,
+        "destination": draw(st.sampled_from(["pypi.org", "*.pythonhosted.org", "github.com"])),
+    }
+
+
+@st.composite
+def security_cluster_args(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid args that exercise network isolation, the endpoint identity, storage auth and secret references."""
+    mode = draw(st.sampled_from(["none", "managed", "private"]))
+    approved = mode == "private" or (mode == "managed" and draw(st.booleans()))
+    workspace: dict[str, Any] = {}
+    if mode == "managed" and approved:
+        workspace["isolation_mode"] = "AllowOnlyApprovedOutbound"
+    network: dict[str, Any] = {"mode": mode}
+    if mode != "none":
+        names = draw(st.lists(RULE_NAME, max_size=3, unique=True))
+        network["outbound_rules"] = [draw(outbound_rule(n, approved)) for n in names]
+    if mode == "private":
+        network["private_endpoint"] = {
+            "subnet_id": f"{SUBSCRIPTION_ID}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe"
+        }
+        if draw(st.booleans()):
+            network["deployer_ip_ranges"] = draw(
+                st.lists(st.sampled_from(["203.0.113.0/24", "198.51.100.7"]), max_size=2, unique=True)
+            )
+    identity = draw(st.sampled_from(["system_assigned", "user_assigned", "existing"]))
+    endpoint: dict[str, Any] = {"identity": identity}
+    if identity == "existing":
+        endpoint["identity"] = {
+            "type": "user_assigned",
+            "user_assigned_identity_id": f"{SUBSCRIPTION_ID}/resourceGroups/ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scoring",
+        }
+    if draw(st.booleans()):
+        workspace["datastore_auth"] = "identity"
+    keys = draw(st.lists(st.sampled_from(["api-key", "db-password", "token"]), max_size=2, unique=True))
+    secrets = {
+        key: {
+            "key_vault_id": TARGETS[1][0],
+            "secret_name": key,
+            "version": draw(st.from_regex(r"\A[0-9a-f]{32}\Z")),
+            "grant": draw(st.sampled_from(["secret", "none"])),
+        }
+        for key in keys
+    }
+    names = draw(st.lists(DEPLOYMENT_NAME, min_size=1, max_size=3, unique_by=str.lower))
+    deployments = []
+    for i, name in enumerate(names):
+        d = tiny_deployment(name, traffic_percent=100 if i == 0 else 0)
+        if mode == "private":
+            d["environment"] = {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"}
+        if keys and draw(st.booleans()):
+            d["secret_environment_variables"] = {f"SECRET_{j}": k for j, k in enumerate(keys)}
+        if draw(st.integers(0, 3)) == 0:
+            d["app_insights_enabled"] = False
+        deployments.append(d)
+    extra: dict[str, Any] = {"network_isolation": network, "endpoint": endpoint, "workspace": workspace}
+    if secrets:
+        extra["secrets"] = secrets
+    return cluster_args(*deployments, **extra)

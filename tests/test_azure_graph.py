@@ -53,7 +53,7 @@ def test_every_child_is_parented_to_the_component(blue_green: PlanResult) -> Non
             assert r.parent == component.urn, r.name
 
 
-def test_new_workspace_is_secure_by_default(blue_green: PlanResult) -> None:
+def test_new_workspace_storage_and_vault_baseline(blue_green: PlanResult) -> None:
     storage = one(blue_green, "azure-native:storage:StorageAccount").inputs
     assert storage["minimumTlsVersion"] == "TLS1_2"
     assert storage["allowBlobPublicAccess"] is False
@@ -339,7 +339,7 @@ def test_identities_azure_does_not_cover_get_their_role_assignments() -> None:
 
 
 def test_diagnostics_send_endpoint_logs_to_log_analytics(blue_green: PlanResult) -> None:
-    setting = one(blue_green, "azure-native:monitor:DiagnosticSetting").inputs
+    setting = named(blue_green, "demo-endpoint-diagnostics").inputs
     assert [log["category"] for log in setting["logs"]] == [
         "AmlOnlineEndpointTrafficLog",
         "AmlOnlineEndpointConsoleLog",

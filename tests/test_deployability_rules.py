@@ -34,6 +34,7 @@ SEEDED_FAULTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "MLI018": ({}, {"model_load_seconds": {"blue": 400}}),
     "MLI019": ({"capacity": 60, "autoscale_max": 60, "mirror": (0, 1)}, {"vcpu_quota": {"standardDSv2Family": 1000}}),
     "MLI020": ({}, {"vcpu_quota": {"standardDSv2Family": 20}}),
+    "MLI021": ({"global_entry_without_waf": True}, {}),
 }
 
 

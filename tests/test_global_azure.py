@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ ROUTE = "azure-native:cdn:Route"
 WAF = "azure-native:frontdoor:Policy"
 SECURITY = "azure-native:cdn:SecurityPolicy"
 TM_PROFILE = "azure-native:trafficmanager:Profile"
+DIAGNOSTICS = "azure-native:monitor:DiagnosticSetting"
 TM_ENDPOINT = "azure-native:trafficmanager:Endpoint"
 RANDOM = "random:index/randomString:RandomString"
 
@@ -140,7 +142,7 @@ def test_invalid_args_register_nothing() -> None:
 
 def test_front_door_profile_and_endpoint(fd: PlanResult) -> None:
     profile = one(fd, PROFILE)
-    assert profile.inputs["sku"] == {"name": "Standard_AzureFrontDoor"}
+    assert profile.inputs["sku"] == {"name": "Premium_AzureFrontDoor"}
     assert (profile.inputs["location"], profile.inputs["profileName"]) == ("Global", "svc-afd")
     assert profile.inputs["originResponseTimeoutSeconds"] == 16
     assert profile.inputs["tags"] == {"app": "iris"}
@@ -191,8 +193,81 @@ def test_route_forwards_scoring_paths_over_https_only_after_the_origins(fd: Plan
     assert origin_urns <= set(route.dependencies)
 
 
-def test_no_waf_unless_asked(fd: PlanResult) -> None:
-    assert of_type(fd, WAF) == [] and of_type(fd, SECURITY) == []
+def test_premium_by_default_with_managed_rules_bot_protection_in_prevention(fd: PlanResult) -> None:
+    policy = one(fd, WAF).inputs
+    assert policy["sku"] == {"name": "Premium_AzureFrontDoor"}
+    assert policy["policySettings"] == {"enabledState": "Enabled", "mode": "Prevention", "requestBodyCheck": "Enabled"}
+    assert [s["ruleSetType"] for s in policy["managedRules"]["managedRuleSets"]] == [
+        "Microsoft_DefaultRuleSet",
+        "Microsoft_BotManagerRuleSet",
+    ]
+    assert policy["customRules"] == {"rules": []}
+    assert one(fd, SECURITY).inputs["parameters"]["type"] == "WebApplicationFirewall"
+
+
+def test_no_waf_on_standard_unless_asked() -> None:
+    result = plan(args({"sku": "Standard_AzureFrontDoor"}))
+    assert of_type(result, WAF) == [] and of_type(result, SECURITY) == []
+    assert of_type(plan(args({"waf": {"enabled": False}})), WAF) == []
+
+
+def test_rate_limit_custom_rule_on_standard() -> None:
+    result = plan(
+        args({"sku": "Standard_AzureFrontDoor", "waf": {"rate_limit": {"requests": 500, "window_minutes": 5}}})
+    )
+    policy = one(result, WAF).inputs
+    assert policy["sku"] == {"name": "Standard_AzureFrontDoor"}
+    assert policy["managedRules"] == {"managedRuleSets": []}
+    (rule,) = policy["customRules"]["rules"]
+    assert rule == {
+        "name": "RateLimitPerClientIp",
+        "priority": 100,
+        "enabledState": "Enabled",
+        "ruleType": "RateLimitRule",
+        "rateLimitThreshold": 500,
+        "rateLimitDurationInMinutes": 5,
+        "matchConditions": [
+            {
+                "matchVariable": "RemoteAddr",
+                "operator": "IPMatch",
+                "negateCondition": True,
+                "matchValue": ["192.0.2.0/24"],
+            }
+        ],
+        "action": "Block",
+    }
+    assert one(result, SECURITY).inputs["parameters"]["associations"][0]["patternsToMatch"] == ["/*"]
+
+
+def test_front_door_logs_go_to_the_first_regions_log_analytics(fd: PlanResult) -> None:
+    setting = next(r for r in of_type(fd, DIAGNOSTICS) if r.name == "svc-afd-diagnostics")
+    assert setting.inputs["resourceUri"].endswith("/providers/Microsoft.Cdn/profiles/svc-afd")
+    assert setting.inputs["workspaceId"].endswith(f"/workspaces/{workspace_of(fd, 'westeurope')}-logs")
+    assert [log["category"] for log in setting.inputs["logs"]] == [
+        "FrontDoorAccessLog",
+        "FrontDoorHealthProbeLog",
+        "FrontDoorWebApplicationFirewallLog",
+    ]
+    assert setting.inputs["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+    assert one(fd, PROFILE).urn in setting.dependencies
+
+
+def test_traffic_manager_logs_and_a_given_workspace(tm: PlanResult) -> None:
+    setting = next(r for r in of_type(tm, DIAGNOSTICS) if r.name == "svc-tm-diagnostics")
+    assert setting.inputs["resourceUri"].endswith("/providers/Microsoft.Network/trafficmanagerprofiles/svc-tm")
+    assert [log["category"] for log in setting.inputs["logs"]] == ["ProbeHealthStatusEvents"]
+    given = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/central"
+    result = plan(args({"diagnostics": {"log_analytics_workspace_id": given}}))
+    assert (
+        next(r for r in of_type(result, DIAGNOSTICS) if r.name == "svc-afd-diagnostics").inputs["workspaceId"] == given
+    )
+    off = plan(args({"diagnostics": {"enabled": False}}))
+    assert not [r for r in of_type(off, DIAGNOSTICS) if r.name == "svc-afd-diagnostics"]
+
+
+def workspace_of(result: PlanResult, location: str) -> str:
+    workspace = next(r for r in result.resources if r.name == f"svc-{location}-workspace")
+    return str(workspace.inputs["workspaceName"])
 
 
 def test_premium_waf_policy_and_security_policy() -> None:
@@ -357,6 +432,14 @@ def test_weighted_front_door_without_bot_rules_and_its_probe_options() -> None:
             "key",
         ),
         ({"kind": "traffic_manager", "routing": "performance", "probe": {"expected_status_codes": ["200"]}}, "key"),
+        (
+            {"sku": "Standard_AzureFrontDoor", "waf": {"rate_limit": {"requests": 100, "window_minutes": 5}}},
+            "aad_token",
+        ),
+        (
+            {"waf": {"rate_limit": {"requests": 2000}}, "diagnostics": {"log_analytics_workspace_id": "/s/la"}},
+            "aad_token",
+        ),
     ],
 )
 def test_global_resources_match_azures_definitions(load_balancer: dict[str, Any], auth_mode: str) -> None:
@@ -367,3 +450,20 @@ def test_global_resources_match_azures_definitions(load_balancer: dict[str, Any]
     assert global_types & {r.type for r in result.resources}
     problems = [str(v) for v in check_plan(result)]
     assert problems == []
+
+
+def test_the_contract_catches_a_broken_rate_limit_rule_and_diagnostic_setting() -> None:
+    """Seeded faults in the new bodies: a match variable Azure does not have, and a log entry of the wrong type."""
+    from ml_inference_lb.contract import check_resource
+
+    result = plan(args({"waf": {"rate_limit": {"requests": 100}}}))
+    policy = one(result, WAF)
+    inputs = json.loads(json.dumps(policy.inputs))
+    inputs["customRules"]["rules"][0]["matchConditions"][0]["matchVariable"] = "ClientIp"
+    problems = [str(v) for v in check_resource(WAF, inputs, policy.name)]
+    assert any("matchVariable" in p for p in problems), problems
+    setting = next(r for r in of_type(result, DIAGNOSTICS) if r.name == "svc-afd-diagnostics")
+    inputs = json.loads(json.dumps(setting.inputs))
+    inputs["logs"][0]["enabled"] = "yes"
+    problems = [str(v) for v in check_resource(DIAGNOSTICS, inputs, setting.name)]
+    assert any("logs[0].enabled" in p for p in problems), problems

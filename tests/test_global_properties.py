@@ -81,3 +81,70 @@ def test_spec_accepts_exactly_what_the_rules_allow(kind: str, regions: list[dict
         if "priority" in given_region:
             assert built.priority == given_region["priority"]
         assert built.cluster.location == built.location
+
+
+waf_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "enabled": st.booleans(),
+        "managed_rules": st.booleans(),
+        "bot_protection": st.booleans(),
+        "rate_limit": st.fixed_dictionaries(
+            {}, optional={"requests": st.integers(min_value=-2, max_value=5000), "window_minutes": st.integers(0, 6)}
+        ),
+    },
+)
+
+
+def waf_oracle(sku: str | None, waf: dict[str, Any] | None) -> tuple[set[str], bool]:
+    """(problem paths, whether a WAF policy exists), from the tier comparison and the rate-limit page alone."""
+    premium = sku in (None, "Premium_AzureFrontDoor")
+    raw = waf or {}
+    if not raw.get("enabled", premium or waf is not None):
+        return set(), False
+    bad: set[str] = set()
+    managed = raw.get("managed_rules", premium)
+    bots = raw.get("bot_protection", premium)
+    if managed and not premium:
+        bad.add("load_balancer.waf.managed_rules")
+    if bots and not premium:
+        bad.add("load_balancer.waf.bot_protection")
+    limit = raw.get("rate_limit")
+    if limit is not None:
+        if "requests" not in limit or limit["requests"] < 1:
+            bad.add("load_balancer.waf.rate_limit.requests")
+        if limit.get("window_minutes", 1) not in (1, 5):
+            bad.add("load_balancer.waf.rate_limit.window_minutes")
+    if not (managed or bots or limit is not None):
+        bad.add("load_balancer.waf")
+    return bad, True
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sku=st.sampled_from([None, "Standard_AzureFrontDoor", "Premium_AzureFrontDoor"]),
+    waf=st.one_of(st.none(), waf_strategy),
+)
+def test_waf_args_accepted_exactly_as_the_tiers_allow(sku: str | None, waf: dict[str, Any] | None) -> None:
+    load_balancer: dict[str, Any] = {"kind": "front_door"}
+    if sku is not None:
+        load_balancer["sku"] = sku
+    if waf is not None:
+        load_balancer["waf"] = waf
+    args = {
+        "resource_group_name": "rg",
+        "regions": [{"location": "westeurope", "cluster": CLUSTER}],
+        "load_balancer": load_balancer,
+    }
+    expected, exists = waf_oracle(sku, waf)
+    try:
+        spec = build_global_spec("svc", args)
+    except InferenceClusterArgsError as error:
+        assert expected, f"rejected valid WAF args: {[str(p) for p in error.problems]}"
+        assert {p.path for p in error.problems} == expected
+        return
+    assert not expected, f"accepted invalid WAF args: {expected}"
+    built = spec.load_balancer.waf  # type: ignore[union-attr]
+    assert (built is not None) == exists
+    if built is not None and waf and waf.get("rate_limit"):
+        assert built.rate_limit is not None and built.rate_limit.requests == waf["rate_limit"]["requests"]

@@ -9,6 +9,7 @@ from conftest import tiny_deployment
 
 from ml_inference_lb import InferenceClusterArgsError
 from ml_inference_lb.global_lb import FrontDoorSpec, GlobalSpec, StatusRange, TrafficManagerSpec, build_global_spec
+from ml_inference_lb.global_lb.model import RateLimitSpec
 
 
 def cluster(**overrides: Any) -> dict[str, Any]:
@@ -54,18 +55,29 @@ def traffic_manager(spec: GlobalSpec) -> TrafficManagerSpec:
 # --- defaults and normalisation
 
 
-def test_defaults_are_front_door_standard_latency_active_active() -> None:
+def test_defaults_are_front_door_premium_with_waf_latency_active_active() -> None:
     spec = build_global_spec("svc", service())
     fd = front_door(spec)
     assert (fd.sku, fd.routing, fd.profile_name, fd.endpoint_name) == (
-        "Standard_AzureFrontDoor",
+        "Premium_AzureFrontDoor",
         "latency",
         "svc-afd",
         "svc",
     )
     assert (fd.probe_path, fd.probe_interval_s, fd.probe_request_type) == ("/", 100, "GET")
     assert (fd.sample_size, fd.successful_samples_required, fd.additional_latency_ms) == (4, 3, 50)
-    assert fd.waf is None
+    assert fd.waf is not None
+    assert (fd.waf.mode, fd.waf.managed_rules, fd.waf.bot_protection, fd.waf.rate_limit) == (
+        "Prevention",
+        True,
+        True,
+        None,
+    )
+    assert (fd.diagnostics.enabled, fd.diagnostics.log_analytics_workspace_id, fd.diagnostics.from_region) == (
+        True,
+        None,
+        "westeurope",
+    )
     assert [(r.location, r.priority, r.weight, r.cluster_name) for r in spec.regions] == [
         ("westeurope", 1, 50, "svc-westeurope"),
         ("northeurope", 1, 50, "svc-northeurope"),
@@ -292,9 +304,17 @@ def test_probe_headers_leave_room_for_host_and_never_override_it() -> None:
     assert "allows 8" in problems_of(service(load_balancer=lb))["load_balancer.probe.custom_headers"]
 
 
-def test_waf_needs_premium() -> None:
-    found = problems_of(service(load_balancer={"waf": {}}))
-    assert "Premium_AzureFrontDoor" in found["load_balancer.waf"]
+STANDARD = "Standard_AzureFrontDoor"
+
+
+def test_managed_rules_and_bot_protection_need_premium() -> None:
+    found = problems_of(
+        service(load_balancer={"sku": STANDARD, "waf": {"managed_rules": True, "bot_protection": True}})
+    )
+    assert "Premium_AzureFrontDoor" in found["load_balancer.waf.managed_rules"]
+    assert "Premium_AzureFrontDoor" in found["load_balancer.waf.bot_protection"]
+    assert "hold no rule" in problems_of(service(load_balancer={"sku": STANDARD, "waf": {}}))["load_balancer.waf"]
+    assert front_door(build_global_spec("svc", service(load_balancer={"sku": STANDARD}))).waf is None
     lb = {"sku": "Premium_AzureFrontDoor", "waf": {"mode": "detection", "bot_protection": False}}
     waf = front_door(build_global_spec("my-svc", service(load_balancer=lb))).waf
     assert waf is not None
@@ -311,6 +331,49 @@ def test_waf_policy_name_rules() -> None:
     assert "start with a letter" in problems_of(service(load_balancer=lb))["load_balancer.waf.policy_name"]
     found = problems_of(service(load_balancer={"sku": "Premium_AzureFrontDoor", "waf": {}}), name="9svc")
     assert "set load_balancer.waf.policy_name" in found["load_balancer.waf.policy_name"]
+
+
+def test_standard_waf_with_a_rate_limit_only() -> None:
+    lb = {"sku": STANDARD, "waf": {"rate_limit": {"requests": 600, "window_minutes": 5}}}
+    waf = front_door(build_global_spec("svc", service(load_balancer=lb))).waf
+    assert waf is not None
+    assert (waf.managed_rules, waf.bot_protection, waf.rate_limit) == (False, False, RateLimitSpec(600, 5))
+
+
+def test_waf_can_be_turned_off_and_rate_limit_is_validated() -> None:
+    assert front_door(build_global_spec("svc", service(load_balancer={"waf": {"enabled": False}}))).waf is None
+    found = problems_of(service(load_balancer={"waf": {"rate_limit": {"window_minutes": 2, "burst": 1}}}))
+    assert "required" in found["load_balancer.waf.rate_limit.requests"]
+    assert "1 or 5 minutes" in found["load_balancer.waf.rate_limit.window_minutes"]
+    assert "unknown field" in found["load_balancer.waf.rate_limit.burst"]
+    found = problems_of(service(load_balancer={"waf": {"rate_limit": {"requests": 0}}}))
+    assert "load_balancer.waf.rate_limit.requests" in found
+
+
+def test_diagnostics_destination() -> None:
+    given = {"diagnostics": {"log_analytics_workspace_id": "/subscriptions/s/resourceGroups/r/providers/x/y/z"}}
+    spec = front_door(build_global_spec("svc", service(load_balancer=given)))
+    assert spec.diagnostics.log_analytics_workspace_id.endswith("/z") and spec.diagnostics.from_region is None
+    off = front_door(build_global_spec("svc", service(load_balancer={"diagnostics": {"enabled": False}})))
+    assert not off.diagnostics.enabled
+    tm = traffic_manager(build_global_spec("svc", service(load_balancer={"kind": "traffic_manager"})))
+    assert (tm.diagnostics.enabled, tm.diagnostics.from_region) == (True, "westeurope")
+
+
+def test_diagnostics_need_a_workspace_when_every_region_brings_its_own() -> None:
+    def existing(location: str, **overrides: Any) -> dict[str, Any]:
+        return region(location, cluster=cluster(existing_workspace={"name": f"ws-{location}"}, **overrides))
+
+    quiet = {"enabled": False}  # an existing workspace and no endpoint logs: no Log Analytics workspace known
+    found = problems_of(service(existing("westeurope", diagnostics=quiet), existing("northeurope", diagnostics=quiet)))
+    assert "no region has a Log Analytics workspace" in found["load_balancer.diagnostics.log_analytics_workspace_id"]
+    logs = {"log_analytics_workspace_id": "/subscriptions/s/la"}
+    spec = front_door(
+        build_global_spec(
+            "svc", service(existing("westeurope", diagnostics=quiet), existing("northeurope", diagnostics=logs))
+        )
+    )
+    assert spec.diagnostics.from_region == "northeurope"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Multi-region: the quickstart's iris classifier in West Europe and North Europe behind one global entry.
 
 Each region is a full InferenceCluster (its own workspace, endpoint and blue deployment). Front Door
-(the default) sends each caller to the nearest healthy region, so callers authenticate with a
+Premium (the default) with its WAF sends each caller to the nearest healthy region, so callers authenticate with a
 Microsoft Entra token that both regions accept. Set `loadBalancer: traffic_manager` for DNS-based
 priority failover instead (North Europe takes over when West Europe's probe fails); clients then
 call the resolved region with that region's key (`region_keys`).
@@ -51,9 +51,12 @@ if kind == "traffic_manager":
 else:
     load_balancer = {
         "kind": "front_door",
-        "sku": "Standard_AzureFrontDoor",
+        # Premium (the default) brings a WAF with Microsoft's managed rules and bot protection; the
+        # rate limit blocks one client IP for the rest of the minute past 1200 requests (tune it to your
+        # callers: about twice what one legitimate client sends).
         "routing": "latency",
         "probe": {"path": "/", "interval_seconds": 30},
+        "waf": {"rate_limit": {"requests": 1200, "window_minutes": 1}},
     }
 
 service = GlobalInferenceService(

@@ -49,6 +49,13 @@ if TYPE_CHECKING:
         GlobalInferenceService,
         GlobalInferenceServiceArgs,
     )
+    from .security_args import (
+        EndpointIdentityArgs,
+        NetworkIsolationArgs,
+        OutboundRuleArgs,
+        PrivateEndpointArgs,
+        SecretReferenceArgs,
+    )
 
 # Loaded on first use, so that ``import ml_inference_lb.runtime`` (in a scoring container) does not import
 # Pulumi and the Azure SDK.
@@ -80,6 +87,11 @@ _LAZY: dict[str, str] = {
     "PostgresDatabaseArgs": ".backing_args",
     "GlobalInferenceService": ".global_lb",
     "GlobalInferenceServiceArgs": ".global_lb",
+    "EndpointIdentityArgs": ".security_args",
+    "NetworkIsolationArgs": ".security_args",
+    "OutboundRuleArgs": ".security_args",
+    "PrivateEndpointArgs": ".security_args",
+    "SecretReferenceArgs": ".security_args",
 }
 
 
@@ -108,6 +120,7 @@ __all__ = [
     "DeploymentDatabaseArgs",
     "DiagnosticsArgs",
     "EndpointArgs",
+    "EndpointIdentityArgs",
     "EntraAdministratorArgs",
     "EnvironmentArgs",
     "ExistingWorkspaceArgs",
@@ -117,8 +130,11 @@ __all__ = [
     "InferenceClusterArgs",
     "InferenceClusterArgsError",
     "ModelArgs",
+    "NetworkIsolationArgs",
+    "OutboundRuleArgs",
     "PoolArgs",
     "PostgresDatabaseArgs",
+    "PrivateEndpointArgs",
     "ProbeArgs",
     "ProbesArgs",
     "Problem",
@@ -126,6 +142,7 @@ __all__ = [
     "ScaleRuleArgs",
     "ScaleUnitArgs",
     "ScheduleArgs",
+    "SecretReferenceArgs",
     "WorkspaceArgs",
     "__version__",
     "build_spec",

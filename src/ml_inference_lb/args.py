@@ -18,6 +18,13 @@ import pulumi
 from typing_extensions import NotRequired
 
 from .backing_args import BackingServicesArgs, DeploymentBackingArgs
+from .security_args import (
+    EndpointIdentityArgs,
+    IdentityType,
+    NetworkIsolationArgs,
+    NetworkIsolationMode,
+    SecretReferenceArgs,
+)
 
 AuthMode = Literal["key", "aad_token", "aml_token"]
 PublicNetworkAccess = Literal["enabled", "disabled"]
@@ -50,13 +57,18 @@ class ExistingWorkspaceArgs(TypedDict):
 
 
 class WorkspaceArgs(TypedDict, total=False):
-    """A new workspace, created with the resources Azure requires beside it, secure by default.
+    """A new workspace, created with the resources Azure requires beside it.
 
-    Created alongside it: a storage account (TLS 1.2, HTTPS only, no public blob access, no
-    shared-key access for blobs made public), a key vault (RBAC authorisation, purge
-    protection, 90-day soft delete), a Log Analytics workspace with a workspace-based
-    Application Insights component, and a container registry (admin user off). Names that Azure
-    needs globally unique get a random suffix from ``pulumi-random``.
+    Created alongside it: a storage account (TLS 1.2, HTTPS only, no anonymous blob access), a key vault
+    (RBAC authorisation, purge protection, 90-day soft delete), a Log Analytics workspace with a
+    workspace-based Application Insights component, and a container registry (admin user off). Names that
+    Azure needs globally unique get a random suffix from ``pulumi-random``.
+
+    **What is reachable depends on** ``network_isolation``: with the default (``"managed"``) the workspace,
+    its storage, key vault, registry, Application Insights and the scoring URI all accept connections from
+    public networks (authenticated, but reachable); only the deployments' outbound traffic goes through a
+    managed network. ``"private"`` closes the workspace, storage, key vault, registry and endpoint to public
+    networks (docs/network-isolation.md).
     """
 
     name: str
@@ -68,11 +80,15 @@ class WorkspaceArgs(TypedDict, total=False):
     purged (``az ml workspace delete --permanently-delete``) or recovered; pulumi-azure-native cannot purge
     on delete. Log Analytics and Application Insights names derive from it."""
     public_network_access: PublicNetworkAccess
-    """Whether the workspace (and its data plane) is reachable from public networks. Default ``"enabled"``."""
+    """Whether the workspace (and its data plane) is reachable from public networks. Default ``"enabled"``,
+    ``"disabled"`` with ``network_isolation: "private"`` (which refuses ``"enabled"``). ``"disabled"`` without a
+    private endpoint leaves the workspace reachable by no one but ARM (control-plane calls)."""
     isolation_mode: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]
     """The workspace managed virtual network that Azure puts the deployments' egress in
     (``managedNetwork.isolationMode``). Azure's recommended network isolation for managed online
-    endpoints. Default ``"AllowInternetOutbound"``. With a managed network the component provisions it
+    endpoints. Default: what ``network_isolation`` says (``"AllowInternetOutbound"`` for ``"managed"``,
+    ``"AllowOnlyApprovedOutbound"`` for ``"private"``, ``"Disabled"`` for ``"none"``); set it only to choose
+    approved-outbound under ``"managed"``, any other contradiction is an error. With a managed network the component provisions it
     (``provisionManagedNetwork``, about 30 minutes on the first ``pulumi up``) before any deployment is
     created: Azure refuses deployments until then. ``"AllowOnlyApprovedOutbound"`` needs
     ``container_registry_sku: "Premium"``. Azure cannot switch isolation off once it is on (nor go from
@@ -82,6 +98,20 @@ class WorkspaceArgs(TypedDict, total=False):
     (needed for private endpoints and a managed network with ``AllowOnlyApprovedOutbound``)."""
     log_retention_days: int
     """Retention of the Log Analytics workspace, 30-730 days. Default 30."""
+    datastore_auth: Literal["access_key", "identity"]
+    """How Azure ML reaches its default datastores in the storage account (``systemDatastoresAuthMode``).
+    Default ``"access_key"`` (Azure's default: the account key, kept in the workspace's key vault).
+    ``"identity"``: Microsoft Entra ID, with the workspace's and each caller's identity (PREVIEW in Azure ML;
+    users of the studio then need Storage Blob Data roles, see docs/security.md)."""
+    storage_shared_key_access: Literal["enabled", "disabled"]
+    """Whether the storage account accepts its account keys (``allowSharedKeyAccess``). Default ``"enabled"``.
+    ``"disabled"`` needs ``datastore_auth: "identity"`` and models and code given as ``asset_id``: the uploads of
+    local ``path`` files run through pulumi-azure-native's ``storage.Blob``, which signs with the account key."""
+    app_insights_local_auth: Literal["enabled", "disabled"]
+    """Whether Application Insights accepts telemetry signed only with its instrumentation key
+    (``DisableLocalAuth``). Default: ``"enabled"`` while any deployment sends request logs there
+    (``app_insights_enabled``, the default), ``"disabled"`` otherwise. The Azure ML inference server logs with
+    the instrumentation key alone, so ``"disabled"`` with a logging deployment is an error."""
 
 
 class ModelArgs(TypedDict, total=False):
@@ -295,10 +325,13 @@ class DeploymentArgs(TypedDict):
     """Set in the container; e.g. ``WORKER_COUNT`` for the inference server's concurrency. A value may be a
     ``pulumi.Output[str]``: a secret one (``config.require_secret(...)``, ``pulumi.Output.secret(...)``) stays
     secret in the plan and in Pulumi's state. Azure itself stores the values in the deployment, readable by anyone
-    who may read it: for real secrets prefer a Key Vault reference,
-    ``"${{keyvault:https://<vault>.vault.azure.net/secrets/<name>/<version>}}"``, which Azure resolves with the
-    endpoint identity when the container starts (PREVIEW; see ``docs/environment-variables.md``). The local target
+    who may read it: for real secrets use ``secret_environment_variables`` (a Key Vault reference Azure resolves
+    with the endpoint identity when the container starts; PREVIEW; see ``docs/security.md``). The local target
     cannot resolve an Output offline and says so."""
+    secret_environment_variables: NotRequired[Mapping[str, str]]
+    """Variable name → a key of the cluster's ``secrets``: Azure sets the variable to that Key Vault secret when
+    the container starts (secret injection, PREVIEW). Only the reference is stored. Not with
+    ``backend="inference_pool"``."""
     app_insights_enabled: NotRequired[bool]
     """Send the deployment's request logs to the workspace's Application Insights. Default True."""
     backing_services: NotRequired[DeploymentBackingArgs]
@@ -323,12 +356,19 @@ class EndpointArgs(TypedDict, total=False):
     ``"aml_token"`` (expiring Azure ML tokens). With ``backend="inference_pool"`` only ``"aad_token"``
     exists (Azure's ``AAD``), and it is that backend's default."""
     public_network_access: PublicNetworkAccess
-    """Whether the scoring URI is reachable from public networks. Default ``"enabled"``."""
+    """Whether the scoring URI is reachable from public networks. Default ``"enabled"``, ``"disabled"`` with
+    ``network_isolation: "private"``: scoring then goes through the workspace's private endpoint only."""
     description: str
+    identity: IdentityType | EndpointIdentityArgs
+    """The identity the endpoint's containers run as. Default ``"system_assigned"``. ``"user_assigned"`` (or
+    ``{"type": "user_assigned", "user_assigned_identity_id": ...}``) also gets AcrPull, Storage Blob Data Reader
+    and AzureML Metrics Writer from the library, before any deployment. Azure cannot change an endpoint's
+    identity: choose before the first ``pulumi up``. See :class:`~ml_inference_lb.security_args.EndpointIdentityArgs`."""
 
 
 class DiagnosticsArgs(TypedDict, total=False):
-    """Where the endpoint's logs go (traffic, console and event logs)."""
+    """Where the logs go: the endpoint's (traffic, console and event logs) and, with a new workspace, those of
+    the workspace, its key vault, its storage's blob service and its registry (every log category, all metrics)."""
 
     enabled: bool
     """Default True."""
@@ -375,3 +415,14 @@ class InferenceClusterArgs(TypedDict):
     """A Redis cache (Azure Managed Redis) and/or a PostgreSQL database (Azure Database for PostgreSQL
     flexible server), new or existing, that the deployments reach with the endpoint's Microsoft Entra
     identity. Default: none. Not available with ``backend="inference_pool"``."""
+    network_isolation: NotRequired[NetworkIsolationMode | NetworkIsolationArgs]
+    """One setting for every network choice of a new workspace (docs/network-isolation.md). Default
+    ``"managed"`` (``"none"`` when ``workspace.isolation_mode`` is ``"Disabled"``): the deployments' egress goes
+    through the workspace's managed network; **the workspace, its storage, key vault, registry, Application
+    Insights and the scoring URI stay reachable from public networks**. ``"private"`` (give
+    ``{"mode": "private", "private_endpoint": {"subnet_id": ...}}``) closes all of them but Application Insights
+    and Log Analytics, allows approved outbound traffic only, and adds private endpoints and DNS zones in your
+    virtual network. Not with ``existing_workspace``."""
+    secrets: NotRequired[Mapping[str, SecretReferenceArgs]]
+    """Key Vault secrets by a key of your choice, for ``deployments[i].secret_environment_variables``. The
+    endpoint identity gets Key Vault Secrets User on each one (PREVIEW Azure feature; docs/security.md)."""

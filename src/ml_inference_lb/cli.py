@@ -1,10 +1,13 @@
-"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine) and ``local up`` (local target)."""
+"""The ``ml-inference-lb`` command: ``plan`` and ``diff`` (offline engine), ``scan`` (Checkov gate) and ``local up``
+(local target)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,9 +45,17 @@ def _plan(ns: argparse.Namespace) -> int:
 
     if ns.old is not None:
         return _rollout(ns.old, ns.directory, ns)
+    output = "json" if ns.json else ns.format
     result = run_directory(ns.directory, stack=ns.stack, config=config_pairs(ns.config))
     report = check_plan(result, load_measurements(ns.measurements))
-    if ns.json:
+    if output == "arm":
+        from .plan.arm_template import export
+
+        exported = export(result)
+        print(json.dumps(exported.template, indent=2))
+        for item in exported.omitted:
+            print(f"note: not in the template: {item.name} ({item.type}): {item.reason}", file=sys.stderr)
+    elif output == "json":
         document = plan_document(result)
         document["findings"] = report.as_json()
         document["skipped_rules"] = [{"rule": rule, "why": why} for rule, why in report.skipped]
@@ -79,17 +90,64 @@ def _diff(ns: argparse.Namespace) -> int:
     return _rollout(ns.old_directory, ns.new_directory, ns)
 
 
+def exit_codes(success: str, failure: Sequence[str] = (), local: bool = False) -> str:
+    """The exit codes, for a command's ``--help`` (the README lists the same)."""
+    lines = [
+        "exit codes:",
+        f"  0    {success}",
+        "  1    the program raised an error: its own frames and the error are printed (--debug: every frame)",
+        *(f"       {line}" for line in failure),
+        "  2    invalid command line, folder or config value, or invalid InferenceCluster or",
+        "       GlobalInferenceService arguments (every problem is listed with its args path)",
+        "  130  interrupted (Ctrl-C)",
+    ]
+    if local:
+        lines.append("       local up: Ctrl-C once it serves is its normal stop, exit 0")
+    return "\n".join(lines)
+
+
+PLAN_FAILURES = (
+    "plan --fail-on: also an unwaived deployability finding of that severity",
+    "plan --from, diff: also a rollout that would break serving",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-inference-lb",
-        description="Load-balanced ML inference on Azure ML: plan offline, or serve locally.",
+        description="Load-balanced ML inference on Azure ML: plan a Pulumi program offline, or serve it locally.",
+        epilog=exit_codes(
+            "success", (*PLAN_FAILURES, "local up: also a replica or Traefik that could not start"), local=True
+        )
+        + "\n\nRun 'ml-inference-lb COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--debug", action="store_true", help="on an error, print every frame of the traceback")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    plan = commands.add_parser("plan", help="run a Pulumi program under mocks and print every resource it would create")
+    plan = commands.add_parser(
+        "plan",
+        help="run a Pulumi program under mocks and print every resource it would create",
+        description=textwrap.fill(
+            "Run a Pulumi Python program offline under Pulumi's mocks (no cloud, no Pulumi CLI) and print every "
+            "resource it would create, in the order the program creates them, and the deployability findings: "
+            "a tree, or one JSON document.",
+            width=100,
+        ),
+        epilog=exit_codes("the plan was printed", PLAN_FAILURES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     plan.add_argument("directory", help="folder of the Pulumi Python program (its __main__.py)")
-    plan.add_argument("--json", action="store_true", help="print one JSON object: resources and outputs")
+    plan.add_argument(
+        "--format",
+        choices=("tree", "json", "arm"),
+        default="tree",
+        help="tree (default); json: one document with every resource, its inputs and options "
+        "(docs/plan-format.md); arm: an ARM template of the request bodies, for policy tools such as Checkov "
+        "(docs/security-scan.md)",
+    )
+    plan.add_argument("--json", action="store_true", help="same as --format json")
     plan.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config the program reads"
     )
@@ -110,11 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OLD_DIR",
         help="instead: what `pulumi up` of DIR does to a stack deployed from OLD_DIR (same as `diff OLD_DIR DIR`)",
     )
+    plan.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, print every frame")
     plan.set_defaults(handler=_plan)
 
     diff = commands.add_parser(
         "diff",
         help="what the next `pulumi up` does going from OLD_DIR's program to NEW_DIR's, and whether serving survives",
+        description=textwrap.fill(
+            "Plan both programs offline and play the steps Pulumi would take going from OLD_DIR's program to "
+            "NEW_DIR's against a model of the live stack: what is created, updated, replaced and deleted, in "
+            "which order, and whether the endpoint keeps serving throughout.",
+            width=100,
+        ),
+        epilog=exit_codes("the rollout keeps serving", ("also a rollout that would break serving",)),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     diff.add_argument("old_directory", metavar="OLD_DIR", help="the program the stack was deployed from")
     diff.add_argument("new_directory", metavar="NEW_DIR", help="the program of the next `pulumi up`")
@@ -123,7 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", action="append", default=[], metavar="KEY=VALUE", help="stack config both programs read"
     )
     diff.add_argument("--stack", default="dev", help="stack name (default dev; reads Pulumi.<stack>.yaml)")
+    diff.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, print every frame")
     diff.set_defaults(handler=_diff)
+
+    from .scan.cli import add_scan_command
+
+    add_scan_command(commands)
 
     try:
         from .local.cli import add_local_commands  # type: ignore[import-not-found,unused-ignore]
@@ -148,6 +220,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) closed the pipe: stop quietly, as the Python docs advise
+        # (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:
+        from .program_errors import report_error  # imports Pulumi: only when there is an error to report
+
+        directory = getattr(ns, "directory", None) or getattr(ns, "new_directory", None)
+        message, code = report_error(error, directory, getattr(ns, "stack", "dev"), ns.debug)
+        print(message, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ from ..spec import ClusterSpec, build_spec
 from .assets import AssetCatalog
 from .autoscale import build_autoscale
 from .backing import BackingRefs, build_backing_services, endpoint_principal
+from .dependency_diagnostics import build_dependency_diagnostics
 from .deployments import build_deployment
 from .diagnostics import build_diagnostics
 from .endpoint import build_endpoint, endpoint_keys
 from .pool import build_pool_backend
+from .secrets import grant_secret_readers, secret_environment
 from .traffic import build_traffic
 from .workspace import WorkspaceRefs, build_workspace
 
@@ -67,6 +69,9 @@ class InferenceCluster(pulumi.ComponentResource):
     """``backing_services.database`` only: the PostgreSQL server's host name (``<name>.postgres.database.azure.com``)."""
     database_id: pulumi.Output[str] | None
     """``backing_services.database`` only: ARM id of the PostgreSQL flexible server."""
+    log_analytics_workspace_id: pulumi.Output[str] | None
+    """ARM id of the Log Analytics workspace the cluster's logs go to: ``diagnostics.log_analytics_workspace_id``,
+    else the one created with a new workspace; None with an existing workspace and no id given."""
 
     def __init__(
         self,
@@ -80,6 +85,11 @@ class InferenceCluster(pulumi.ComponentResource):
         registry.record(spec)
 
         workspace = build_workspace(spec, self)
+        given_logs = spec.diagnostics.log_analytics_workspace_id
+        self.log_analytics_workspace_id = (
+            pulumi.Output.from_input(given_logs) if given_logs is not None else workspace.log_analytics_id
+        )
+        build_dependency_diagnostics(spec, workspace, self)
         assets = AssetCatalog(spec.name, workspace, self)
         self.pool_name = self.endpoint_uris = None
         self.cache_host_name = self.cache_id = self.database_host_name = self.database_id = None
@@ -88,6 +98,7 @@ class InferenceCluster(pulumi.ComponentResource):
             return
         endpoint = build_endpoint(spec, workspace, self)
         backing = build_backing_services(spec, workspace, endpoint_principal(spec.name, endpoint), self)
+        secret_grants = grant_secret_readers(spec, endpoint, self)
 
         deployments = {}
         for deployment in spec.deployments:
@@ -100,6 +111,9 @@ class InferenceCluster(pulumi.ComponentResource):
                 self,
                 backing_environment=backing.environment(deployment) if backing else None,
                 backing_ready=backing.ready if backing else (),
+                secret_references=secret_environment(spec, deployment),
+                identity_environment=endpoint.identity.container_environment(),
+                secret_grants=secret_grants,
             )
             build_autoscale(spec, deployment, resource, workspace, endpoint, self)
             deployments[deployment.name] = resource

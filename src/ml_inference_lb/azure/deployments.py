@@ -29,13 +29,23 @@ def deployment_properties(
     deployment: DeploymentSpec,
     assets: DeploymentAssets,
     backing_environment: Mapping[str, pulumi.Input[str]] | None = None,
+    secret_references: Mapping[str, pulumi.Input[str]] | None = None,
+    identity_environment: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> ml.ManagedOnlineDeploymentArgs:
     """The ``ManagedOnlineDeployment`` properties Azure receives for one deployment.
 
     Built from the typed args classes, not a dict: ``properties`` is a union (managed or Kubernetes),
     and the SDK only renames nested keys to Azure's camelCase when it knows the type.
+    ``secret_references``: Key Vault references (azure/secrets.py) added to the environment variables;
+    ``identity_environment``: the user-assigned identity's ``AZURE_CLIENT_ID`` (azure/identity.py), which the
+    deployment's own variables may override.
     """
-    environment: dict[str, pulumi.Input[str]] = {**deployment.env, **(backing_environment or {})}
+    environment: dict[str, pulumi.Input[str]] = {
+        **(identity_environment or {}),
+        **deployment.env,
+        **(backing_environment or {}),
+        **(secret_references or {}),
+    }
     code = None
     if assets.code_id is not None and deployment.code is not None:
         code = ml.CodeConfigurationArgs(code_id=assets.code_id, scoring_script=deployment.code.scoring_script)
@@ -82,6 +92,9 @@ def build_deployment(
     parent: pulumi.Resource,
     backing_environment: Mapping[str, pulumi.Input[str]] | None = None,
     backing_ready: Sequence[pulumi.Resource] = (),
+    secret_references: Mapping[str, pulumi.Input[str]] | None = None,
+    secret_grants: tuple[pulumi.Resource, ...] = (),
+    identity_environment: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> azure_native.machinelearningservices.OnlineDeployment:
     """``backing_environment``/``backing_ready``: the backing services' variables (``azure/backing``) and the
     grants and network paths the containers need before they start."""
@@ -94,11 +107,19 @@ def build_deployment(
         location=endpoint.resource.location,
         kind="Managed",
         sku={"name": "Default", "capacity": sku_capacity(deployment)},
-        properties=deployment_properties(deployment, assets, backing_environment),
+        properties=deployment_properties(
+            deployment, assets, backing_environment, secret_references, identity_environment
+        ),
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(
             parent=parent,
-            depends_on=[endpoint.resource, *endpoint.role_assignments, *workspace.compute_ready, *backing_ready],
+            depends_on=[
+                endpoint.resource,
+                *endpoint.role_assignments,
+                *secret_grants,
+                *workspace.compute_ready,
+                *backing_ready,
+            ],
             # Deleting the endpoint deletes its deployments; on `pulumi destroy` Pulumi skips them
             # instead of deleting a deployment that still takes live traffic (which Azure refuses).
             deleted_with=endpoint.resource,

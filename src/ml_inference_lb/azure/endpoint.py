@@ -11,11 +11,9 @@ import pulumi_random as random
 
 from ..spec import ClusterSpec
 from . import azure_names, naming
+from .identity import EndpointIdentity, build_endpoint_identity
 from .roles import endpoint_needs_role_assignments, grant_workspace_access
 from .workspace import WorkspaceRefs
-
-ENDPOINT_IDENTITY = "SystemAssigned"
-"""The endpoint's identity type: Azure then assigns its AcrPull, Storage Blob Data Reader and Metrics Writer roles."""
 
 TRAFFIC_STEP_OWNS = ("properties", "tags", "identity", "kind", "sku")
 """Endpoint inputs that, after creation, only the traffic step's template sets (with the live traffic).
@@ -28,6 +26,10 @@ class EndpointRefs:
     resource: azure_native.machinelearningservices.OnlineEndpoint
     name: pulumi.Output[str]
     role_assignments: tuple[pulumi.Resource, ...]
+    """What the endpoint identity needs before a deployment starts (none for a system-assigned identity)."""
+    identity: EndpointIdentity
+    principal_id: pulumi.Output[str]
+    """Object id of the identity the deployments run as (system- or user-assigned)."""
 
 
 def endpoint_body(spec: ClusterSpec) -> dict[str, Any]:
@@ -59,54 +61,56 @@ def endpoint_name(spec: ClusterSpec, parent: pulumi.Resource) -> pulumi.Output[s
 
 
 def build_endpoint(spec: ClusterSpec, workspace: WorkspaceRefs, parent: pulumi.Resource) -> EndpointRefs:
-    extra: dict[str, Any] = {}
-    if spec.location is not None:
-        extra["location"] = spec.location
-    else:
-        extra["location"] = workspace.location
+    location: pulumi.Input[str] = spec.location if spec.location is not None else workspace.location
+    name = endpoint_name(spec, parent)
+    identity = build_endpoint_identity(spec, name, location, parent)
+    # A user-assigned identity is known before the endpoint: its grants come first, as Azure's own sample
+    # does them (azureml-examples cli/deploy-managed-online-endpoint-access-resource-uai.sh).
+    grants = _role_assignments(spec, workspace, identity, parent)
     endpoint = azure_native.machinelearningservices.OnlineEndpoint(
         naming.child(spec.name, naming.ENDPOINT),
-        endpoint_name=endpoint_name(spec, parent),
+        endpoint_name=name,
         workspace_name=workspace.name,
         resource_group_name=workspace.resource_group_name,
-        identity={"type": ENDPOINT_IDENTITY},
+        identity=identity.resource_input(),
         kind="Managed",
         properties=endpoint_body(spec),
         tags=dict(spec.tags),
+        location=location,
         opts=pulumi.ResourceOptions(
             parent=parent,
-            depends_on=list(workspace.resources),
+            depends_on=[*workspace.resources, *identity.resources],
             # Create-only: after creation the traffic step is the only thing that PUTs the endpoint
             # (docs/traffic.md). Any PUT from this resource would carry no traffic and set every
             # deployment to 0 %; so Pulumi never updates it, and what cannot be updated replaces it.
             ignore_changes=list(TRAFFIC_STEP_OWNS),
             replace_on_changes=["location"],
         ),
-        **extra,
     )
+    principal = identity.principal_id
+    if principal is None:
+        principal = endpoint.identity.apply(lambda i: (i.principal_id or "") if i else "")
     return EndpointRefs(
-        resource=endpoint,
-        name=endpoint.name,
-        role_assignments=_role_assignments(spec, workspace, endpoint, parent),
+        resource=endpoint, name=endpoint.name, role_assignments=grants, identity=identity, principal_id=principal
     )
 
 
 def _role_assignments(
-    spec: ClusterSpec,
-    workspace: WorkspaceRefs,
-    endpoint: azure_native.machinelearningservices.OnlineEndpoint,
-    parent: pulumi.Resource,
+    spec: ClusterSpec, workspace: WorkspaceRefs, identity: EndpointIdentity, parent: pulumi.Resource
 ) -> tuple[pulumi.Resource, ...]:
     """What the endpoint's identity needs to start its deployments, when Azure does not assign it itself
-    (none for the system-assigned identity: Azure's automatic assignments would make ours fail with 409)."""
-    if not endpoint_needs_role_assignments(ENDPOINT_IDENTITY):
+    (none for the system-assigned identity: Azure's automatic assignments would make ours fail with 409;
+    AcrPull, Storage Blob Data Reader and AzureML Metrics Writer for a user-assigned one, as Azure gives a
+    system-assigned identity: azure-ai-docs ``concept-endpoints-online-auth.md``)."""
+    if not endpoint_needs_role_assignments(identity.type) or identity.principal_id is None:
         return ()
     return grant_workspace_access(
         spec.name,
         workspace,
-        endpoint.identity.apply(lambda i: i.principal_id if i else ""),
+        identity.principal_id,
         blob_reader_role_name=naming.BLOB_READER,
         acr_pull_role_name=naming.ACR_PULL,
+        metrics_writer_role_name=naming.METRICS_WRITER,
         description=f"ml-inference-lb: endpoint of cluster {spec.name}",
         parent=parent,
     )

@@ -141,13 +141,15 @@ class _Provider(pulumi.dynamic.ResourceProvider):
     """Create: provision and wait. Nothing to update (the inputs name the workspace, which replaces); delete:
     nothing in Azure (the managed network goes with its workspace)."""
 
+    REPLACE_ON = ("workspaceId", "includeSpark", "outboundRules")
+
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         status = provision(str(props["workspaceId"]), include_spark=bool(props.get("includeSpark", False)))
         outs = {**props, "status": status.get("status"), "sparkReady": bool(status.get("sparkReady", False))}
         return pulumi.dynamic.CreateResult(id_=f"{props['workspaceId']}/managedNetwork", outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        changed = [k for k in ("workspaceId", "includeSpark") if olds.get(k) != news.get(k)]
+        changed = [k for k in self.REPLACE_ON if (olds.get(k) or None) != (news.get(k) or None)]
         return pulumi.dynamic.DiffResult(
             changes=bool(changed), replaces=changed, delete_before_replace=False, stables=["workspaceId"]
         )
@@ -167,11 +169,10 @@ class ManagedNetworkProvisioning(pulumi.dynamic.Resource, module=TYPE_MODULE, na
         name: str,
         workspace_id: pulumi.Input[str],
         include_spark: bool = False,
+        outbound_rules: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            _Provider(),
-            name,
-            {"workspaceId": workspace_id, "includeSpark": include_spark, "status": None, "sparkReady": None},
-            opts,
-        )
+        props: dict[str, Any] = {"workspaceId": workspace_id, "includeSpark": include_spark}
+        if outbound_rules:
+            props["outboundRules"] = sorted(outbound_rules)
+        super().__init__(_Provider(), name, {**props, "status": None, "sparkReady": None}, opts)

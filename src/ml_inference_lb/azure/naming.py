@@ -68,3 +68,49 @@ POSTGRES_APPROVER = "postgres-pe-approver"
 def postgres_database(cluster: str, database: str) -> str:
     """Name of one PostgreSQL database on a new server, e.g. ``demo-postgres-db-features``."""
     return f"{cluster}-postgres-db-{database}"
+
+
+# Identity and secrets (azure/identity.py, azure/secrets.py).
+ENDPOINT_IDENTITY = "endpoint-identity"
+METRICS_WRITER = "endpoint-metrics-writer"
+
+# Network isolation (azure/private_endpoints.py, azure/outbound_rules.py).
+WORKSPACE_PRIVATE_ENDPOINT = "workspace-pe"
+STORAGE_PRIVATE_ENDPOINT = "storage-blob-pe"
+DNS_ZONE_GROUP = "dns"
+_ZONE_ROLES = {
+    "privatelink.api.azureml.ms": "dns-api-azureml",
+    "privatelink.notebooks.azure.net": "dns-notebooks",
+    "privatelink.blob.core.windows.net": "dns-blob",
+}
+
+# Diagnostic settings of the new workspace's dependencies (azure/dependency_diagnostics.py).
+WORKSPACE_DIAGNOSTICS = "workspace-diagnostics"
+KEY_VAULT_DIAGNOSTICS = "keyvault-diagnostics"
+STORAGE_DIAGNOSTICS = "storage-blob-diagnostics"
+REGISTRY_DIAGNOSTICS = "registry-diagnostics"
+
+
+def private_dns_zone(cluster: str, zone: str) -> str:
+    """A private DNS zone the cluster creates, e.g. ``demo-dns-api-azureml``."""
+    return child(cluster, _ZONE_ROLES[zone])
+
+
+def dns_zone_link(cluster: str, zone: str) -> str:
+    """The zone's link to the virtual network, e.g. ``demo-dns-api-azureml-link``."""
+    return f"{private_dns_zone(cluster, zone)}-link"
+
+
+def outbound_rule(cluster: str, rule: str) -> str:
+    """A user-defined outbound rule of the managed network, e.g. ``demo-outbound-pypi``."""
+    return f"{cluster}-outbound-{rule}"
+
+
+def outbound_rule_approver(cluster: str, rule: str) -> str:
+    """The workspace identity's right to approve a private-endpoint rule's endpoint on its target."""
+    return f"{outbound_rule(cluster, rule)}-approver"
+
+
+def secret_reader(cluster: str, key: str) -> str:
+    """The endpoint identity's Key Vault Secrets User assignment on one referenced secret."""
+    return f"{cluster}-secret-{key}-reader"

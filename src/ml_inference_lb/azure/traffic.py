@@ -21,7 +21,8 @@ import pulumi_azure_native as azure_native
 
 from ..spec import ClusterSpec
 from . import azure_names, naming
-from .endpoint import ENDPOINT_IDENTITY, EndpointRefs, endpoint_body
+from .endpoint import EndpointRefs, endpoint_body
+from .identity import SYSTEM_ASSIGNED
 from .workspace import WorkspaceRefs
 
 ONLINE_ENDPOINT_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
@@ -31,8 +32,15 @@ ARM_TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/de
 _WIRE_NAMES = {"auth_mode": "authMode", "public_network_access": "publicNetworkAccess", "description": "description"}
 
 
-def traffic_template(spec: ClusterSpec, workspace_name: str, endpoint_name: str, location: str) -> dict[str, Any]:
-    """The ARM template of the traffic step, with every value resolved."""
+def traffic_template(
+    spec: ClusterSpec,
+    workspace_name: str,
+    endpoint_name: str,
+    location: str,
+    identity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ARM template of the traffic step, with every value resolved. ``identity`` is the endpoint's, in
+    wire form (default: system-assigned): this PUT replaces the endpoint's whole body, identity included."""
     properties: dict[str, Any] = {_WIRE_NAMES[k]: v for k, v in endpoint_body(spec).items()}
     properties["traffic"] = spec.traffic
     if spec.mirror_traffic:
@@ -43,7 +51,7 @@ def traffic_template(spec: ClusterSpec, workspace_name: str, endpoint_name: str,
         "name": f"{workspace_name}/{endpoint_name}",
         "location": location,
         "kind": "Managed",
-        "identity": {"type": ENDPOINT_IDENTITY},
+        "identity": identity or {"type": SYSTEM_ASSIGNED},
         "properties": properties,
     }
     if spec.tags:
@@ -68,9 +76,9 @@ def build_traffic(
     deployments: list[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> azure_native.resources.Deployment:
-    template = pulumi.Output.all(workspace.name, endpoint.name, endpoint.resource.location).apply(
-        lambda parts: traffic_template(spec, parts[0], parts[1], parts[2])
-    )
+    template = pulumi.Output.all(
+        workspace.name, endpoint.name, endpoint.resource.location, endpoint.identity.template_body()
+    ).apply(lambda parts: traffic_template(spec, parts[0], parts[1], parts[2], parts[3]))
     return azure_native.resources.Deployment(
         naming.child(spec.name, naming.TRAFFIC),
         deployment_name=pulumi.Output.all(workspace.name, endpoint.name).apply(

@@ -1,4 +1,16 @@
-"""The Azure ML workspace: a new one with what Azure requires beside it, or an existing one."""
+"""The Azure ML workspace: a new one with what Azure requires beside it, or an existing one.
+
+A new workspace's dependencies follow ``network_isolation`` (docs/network-isolation.md): public with
+``none`` and ``managed`` (Azure's defaults), closed to public networks with ``private``, where Azure ML reaches
+them through its managed network's private endpoints ("When the isolation mode ... is Allow only approved
+outbound, private endpoint outbound rules are automatically created as required rules ... for the workspace and
+associated resources regardless of public network access mode for those resources (Key Vault, Storage Account,
+Container Registry ...)", azure-ai-docs ``articles/machine-learning/how-to-managed-network.md``, "List of
+required rules") and allow trusted Azure services through their firewalls (same page, "Secured associated
+resources"). Application Insights and Log Analytics keep public ingestion and query: the managed network has no
+private-endpoint rule for them except through an Azure Monitor Private Link Scope, which the library does not
+create; deployments reach them through the required ``AzureMonitor`` service tag (same page).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +24,10 @@ import pulumi_random as random
 from ..spec import ClusterSpec, ExistingWorkspaceSpec, NewWorkspaceSpec
 from . import azure_names, naming
 from .managed_network import ManagedNetworkProvisioning
+from .outbound_rules import build_outbound_rules
+from .private_endpoints import build_private_endpoints
+
+TRUSTED_AZURE_SERVICES = "AzureServices"
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,8 @@ class WorkspaceRefs:
     principal_id: pulumi.Output[str] | None = None
     """Object id of the workspace's system-assigned identity (it approves private endpoints of its managed
     network); None when the workspace has no system-assigned identity."""
+    key_vault_id: pulumi.Output[str] | None = None
+    """None for an existing workspace."""
 
 
 def build_workspace(spec: ClusterSpec, parent: pulumi.Resource) -> WorkspaceRefs:
@@ -83,6 +101,7 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
     )
     names = suffix.result.apply(lambda s: azure_names.new_workspace_names(ws, s))
 
+    private = spec.network.private
     storage = azure_native.storage.StorageAccount(
         naming.child(spec.name, naming.STORAGE),
         account_name=names.apply(lambda n: n.storage_account),
@@ -91,13 +110,16 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         minimum_tls_version="TLS1_2",
         enable_https_traffic_only=True,
         allow_blob_public_access=False,
-        allow_shared_key_access=True,  # Azure ML's default datastores still use account keys.
+        # Account keys: Azure ML's datastores with datastore_auth "access_key", and pulumi-azure-native's
+        # storage.Blob uploads in every case (docs/security.md).
+        allow_shared_key_access=ws.storage.shared_key_access,
         encryption={
             "key_source": "Microsoft.Storage",
             "services": {"blob": {"enabled": True}, "file": {"enabled": True}},
         },
         opts=opts,
         **common,
+        **_storage_network(spec),
     )
     client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     vault = azure_native.keyvault.Vault(
@@ -110,6 +132,14 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
             "enable_purge_protection": True,
             "enable_soft_delete": True,
             "soft_delete_retention_in_days": 90,
+            **(
+                {
+                    "public_network_access": "Disabled",
+                    "network_acls": {"default_action": "Deny", "bypass": TRUSTED_AZURE_SERVICES},
+                }
+                if private
+                else {}
+            ),
         },
         opts=opts,
         **common,
@@ -131,6 +161,8 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         workspace_resource_id=logs.id,
         opts=opts,
         **common,
+        # Local (instrumentation-key) auth stays while a deployment logs to it (docs/security.md).
+        **({} if ws.app_insights_local_auth else {"disable_local_auth": True}),
     )
     registry = azure_native.containerregistry.Registry(
         naming.child(spec.name, naming.REGISTRY),
@@ -139,6 +171,11 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         admin_user_enabled=False,
         opts=opts,
         **common,
+        **(
+            {"public_network_access": "Disabled", "network_rule_bypass_options": TRUSTED_AZURE_SERVICES}
+            if private
+            else {}
+        ),
     )
     workspace = azure_native.machinelearningservices.Workspace(
         naming.child(spec.name, naming.WORKSPACE),
@@ -153,17 +190,30 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         managed_network={"isolation_mode": ws.isolation_mode},
         opts=opts,
         **common,
+        **(
+            {"system_datastores_auth_mode": ws.storage.datastore_auth}
+            if ws.storage.datastore_auth != "AccessKey"
+            else {}
+        ),
     )
     compute_ready: tuple[pulumi.Resource, ...] = ()
+    rules: tuple[pulumi.Resource, ...] = ()
     if ws.isolation_mode != "Disabled":
-        # The workspace PUT does not provision the managed network; deployments fail until it is.
+        rules = build_outbound_rules(spec, workspace, rg, parent)
+        # The workspace PUT does not provision the managed network; deployments fail until it is. A change
+        # of the rules provisions it again (its private endpoints are created only when it is provisioned).
         compute_ready = (
             ManagedNetworkProvisioning(
                 naming.child(spec.name, naming.MANAGED_NETWORK),
                 workspace_id=workspace.id,
-                opts=pulumi.ResourceOptions(parent=parent, depends_on=[workspace]),
+                outbound_rules=[r.name for r in spec.network.outbound_rules],
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=[workspace, *rules]),
             ),
         )
+    inbound: tuple[pulumi.Resource, ...] = ()
+    if spec.network.private_endpoint is not None:
+        location = spec.location if spec.location is not None else workspace.location
+        inbound = build_private_endpoints(spec, spec.network.private_endpoint, workspace, storage, location, parent)
     return WorkspaceRefs(
         name=workspace.name,
         id=workspace.id,
@@ -173,7 +223,27 @@ def _new(spec: ClusterSpec, ws: NewWorkspaceSpec, parent: pulumi.Resource) -> Wo
         storage_account_id=storage.id,
         registry_id=registry.id,
         log_analytics_id=logs.id,
-        resources=(storage, vault, logs, insights, registry, workspace),
+        resources=(storage, vault, logs, insights, registry, workspace, *rules, *inbound),
         compute_ready=compute_ready,
         principal_id=workspace.identity.apply(lambda i: (i.principal_id or "") if i else ""),
+        key_vault_id=vault.id,
     )
+
+
+def _storage_network(spec: ClusterSpec) -> dict[str, Any]:
+    """With ``private``: no public access, or only from ``deployer_ip_ranges`` (for uploads from outside the
+    virtual network); trusted Azure services may pass ("Grant access to trusted Azure services",
+    ``how-to-managed-network.md``, "Secured associated resources")."""
+    if not spec.network.private:
+        return {}
+    ranges = spec.network.deployer_ip_ranges
+    return {
+        "public_network_access": "Enabled" if ranges else "Disabled",
+        # Typed args, not dicts: the SDK renames keys of nested list items only when it knows their type
+        # (a dict here sent ``ip_address_or_range``, which the contract check reports as unknown).
+        "network_rule_set": azure_native.storage.NetworkRuleSetArgs(
+            default_action="Deny",
+            bypass=TRUSTED_AZURE_SERVICES,
+            ip_rules=[azure_native.storage.IPRuleArgs(i_p_address_or_range=r, action="Allow") for r in ranges],
+        ),
+    }

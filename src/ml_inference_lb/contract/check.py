@@ -19,7 +19,9 @@ from .validate import Severity, Validator
 from .wire import build_body
 
 # Keys of a resource in an ARM template that are template syntax, not part of the PUT body.
-TEMPLATE_KEYS = frozenset({"type", "apiVersion", "name", "dependsOn", "condition", "copy", "comments", "scope"})
+TEMPLATE_KEYS = frozenset(
+    {"type", "apiVersion", "name", "dependsOn", "condition", "copy", "comments", "scope", "metadata"}
+)
 PROVIDER_DEFAULT_VALUE = "(filled in by the provider)"
 
 

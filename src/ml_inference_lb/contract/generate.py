@@ -50,10 +50,11 @@ class Source:
     style: str  # "msrest", "hybrid" or "swagger" (module is then a vendored swagger excerpt in schemas/)
     roots: tuple[str, ...]
     pulumi_module: str | None = None
-    """The pulumi-azure-native module of these types. When given, a property whose SDK name differs from its
-    wire name only in case (``storage_size_gb`` / ``storageSizeGB``) takes Pulumi's own input name: the wire
-    name when Pulumi has an input of that name, else the SDK's. The SDK alone cannot tell, because it does
-    not say whether the REST spec renamed the property (``x-ms-client-name``)."""
+    """The pulumi-azure-native module of these types. When given, a property whose SDK name and Pulumi input name
+    differ only in case takes Pulumi's spelling: the wire name when it differs from the SDK's only in case and
+    Pulumi has an input of that name (``storage_size_gb`` / ``storageSizeGB``), else Pulumi's own spelling of the
+    SDK's name (the SDK's ``ip_address_or_range`` is Pulumi's ``iPAddressOrRange``). Pulumi derives its names
+    from the REST spec's ``x-ms-client-name``, the SDK normalises them, so the SDK alone cannot tell."""
 
 
 SOURCES: tuple[Source, ...] = (
@@ -92,6 +93,7 @@ SOURCES: tuple[Source, ...] = (
         "azure.mgmt.storage.v2024_01_01.models",
         "msrest",
         ("StorageAccountCreateParameters",),
+        pulumi_module="storage",
     ),
     Source(
         "keyvault-2024-11-01.json",
@@ -128,6 +130,7 @@ SOURCES: tuple[Source, ...] = (
         "azure.mgmt.containerregistry.v2023_01_01_preview.models",
         "msrest",
         ("Registry",),
+        pulumi_module="containerregistry",
     ),
     Source(
         "authorization-2022-04-01.json",
@@ -205,6 +208,36 @@ SOURCES: tuple[Source, ...] = (
         pulumi_module="dbforpostgresql",
     ),
     Source(
+        "network-2024-05-01.json",
+        "Microsoft.Network (private endpoints)",
+        "2024-05-01",
+        "azure-mgmt-network==28.1.0",
+        "azure.mgmt.network.models",
+        "msrest",
+        ("PrivateEndpoint", "PrivateDnsZoneGroup"),
+        pulumi_module="network",
+    ),
+    Source(
+        "privatedns-2024-06-01.json",
+        "Microsoft.Network (private DNS zones)",
+        "2024-06-01",
+        "azure-mgmt-privatedns==1.2.0",
+        "azure.mgmt.privatedns.models",
+        "msrest",
+        ("PrivateZone", "VirtualNetworkLink"),
+        pulumi_module="privatedns",
+    ),
+    Source(
+        "managedidentity-2023-01-31.json",
+        "Microsoft.ManagedIdentity",
+        "2023-01-31",
+        "azure-mgmt-msi==7.0.0",
+        "azure.mgmt.msi.v2023_01_31.models",
+        "msrest",
+        ("Identity",),
+        pulumi_module="managedidentity",
+    ),
+    Source(
         "resources-2024-07-01.json",
         "Microsoft.Resources",
         "2024-07-01",
@@ -241,6 +274,7 @@ class _Builder:
         self.module = module
         self.style = style
         self.pulumi_inputs = pulumi_inputs
+        self.pulumi_spelling = {name.lower(): name for name in pulumi_inputs}
         self.models: dict[str, dict[str, Any]] = {}
         self.enums: dict[str, list[str]] = {}
 
@@ -310,6 +344,8 @@ class _Builder:
             client_name = _camel(attr)
             if client_name.lower() == parts[-1].lower() and parts[-1] in self.pulumi_inputs:
                 client_name = parts[-1]
+            else:
+                client_name = self.pulumi_spelling.get(client_name.lower(), client_name)
             if client_name != parts[-1]:
                 field["client_name"] = client_name  # the name the SDK (and Pulumi) shows for it
             target = root

@@ -64,9 +64,17 @@ def resolve_subtype(schema: Schema, type_: Json, value: Any) -> Json:
     return type_
 
 
+LIST_AS_MAP = frozenset({"userAssignedIdentities"})
+"""Inputs pulumi-azure-native (v2 and later) takes as a list of ARM ids and sends as the map ``{id: {}}``
+(its ``ManagedServiceIdentityArgs``: "The userAssignedIdentities dictionary keys will be ARM resource ids ...
+The dictionary values can be empty objects ({}) in requests", on a ``Sequence[str]`` input)."""
+
+
 def to_wire(schema: Schema, type_: Json, value: Any, path: str, notes: list[tuple[str, str]]) -> Any:
     """Convert one Pulumi input value of schema type ``type_`` to its wire form."""
     kind = type_["kind"]
+    if kind == "map" and isinstance(value, list) and path.rsplit(".", 1)[-1] in LIST_AS_MAP:
+        return {str(item): {} for item in value}
     if kind == "array" and isinstance(value, list):
         return [to_wire(schema, type_["items"], v, f"{path}[{i}]", notes) for i, v in enumerate(value)]
     if kind == "map" and isinstance(value, dict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import rules_capacity, rules_identity, rules_network, rules_updates, rules_values
+from . import rules_capacity, rules_identity, rules_network, rules_security, rules_updates, rules_values
 from .model import Rule
 
 RULES: tuple[Rule, ...] = tuple(
@@ -13,6 +13,7 @@ RULES: tuple[Rule, ...] = tuple(
             *rules_updates.RULES,
             *rules_values.RULES,
             *rules_capacity.RULES,
+            *rules_security.RULES,
         ),
         key=lambda rule: rule.id,
     )

@@ -68,17 +68,53 @@ class ProbeArgs(TypedDict, total=False):
     at most 8 headers in all."""
 
 
-class WafArgs(TypedDict, total=False):
-    """A Front Door WAF policy with Microsoft's managed rule sets (Premium only)."""
+class RateLimitArgs(TypedDict, total=False):
+    """A WAF rate-limit custom rule (Standard and Premium): Front Door counts the requests of each client
+    (socket) IP address in a fixed window and blocks that client for the rest of the window once it passes
+    ``requests``. Front Door's edge servers count separately, so below about 200 requests a minute some
+    requests over the limit get through (``web-application-firewall/afds/waf-front-door-rate-limit.md``)."""
 
+    requests: int
+    """Requests allowed per client IP address in one window. Required. Microsoft advises a high value: about
+    twice what one legitimate client sends (Front Door WAF best practices)."""
+    window_minutes: Literal[1, 5]
+    """The window, 1 or 5 minutes (the only two Azure offers). Default 1."""
+
+
+class WafArgs(TypedDict, total=False):
+    """The Front Door WAF policy, bound to the endpoint for every path.
+
+    Premium (the default SKU) gets one by default: Microsoft's managed rule set and bot protection in
+    prevention mode. Standard has no managed rules, so its policy holds only custom rules (``rate_limit``).
+    """
+
+    enabled: bool
+    """False: no WAF policy (``plan`` then warns for two or more regions). Default True on Premium; on Standard
+    a policy exists only when ``waf`` is given."""
     mode: Literal["prevention", "detection"]
-    """``"prevention"`` blocks matching requests; ``"detection"`` only logs them. Default ``"prevention"``."""
+    """``"prevention"`` blocks matching requests; ``"detection"`` only logs them (to the Front Door's
+    ``FrontDoorWebApplicationFirewallLog``; use it while tuning). Default ``"prevention"``."""
+    managed_rules: bool
+    """``Microsoft_DefaultRuleSet`` in blocking mode (anomaly scoring). Premium only. Default True on Premium."""
     rule_set_version: str
     """Version of ``Microsoft_DefaultRuleSet``. Default ``"2.1"``."""
     bot_protection: bool
-    """Add ``Microsoft_BotManagerRuleSet`` 1.1. Default True."""
+    """Add ``Microsoft_BotManagerRuleSet`` 1.1. Premium only. Default True on Premium."""
+    rate_limit: RateLimitArgs
+    """A per-client-IP rate limit on every request. Default: none."""
     policy_name: str
     """Letters and digits, starting with a letter, at most 128. Default: derived from the service name."""
+
+
+class DiagnosticsArgs(TypedDict, total=False):
+    """The global load balancer's resource logs and metrics, sent to a Log Analytics workspace."""
+
+    enabled: bool
+    """Default True. Front Door: access, health-probe and WAF logs; Traffic Manager: probe health events;
+    both with all metrics."""
+    log_analytics_workspace_id: pulumi.Input[str]
+    """ARM id of the Log Analytics workspace. Default: the one the first region's cluster sends its endpoint
+    logs to (its ``diagnostics.log_analytics_workspace_id``, or the workspace a new workspace comes with)."""
 
 
 class LoadBalancerArgs(TypedDict, total=False):
@@ -88,13 +124,20 @@ class LoadBalancerArgs(TypedDict, total=False):
     """``"front_door"`` (default: a reverse proxy at Microsoft's edge that sends the endpoint's own
     Host header and TLS name) or ``"traffic_manager"`` (DNS only)."""
     sku: FrontDoorSku
-    """Front Door tier. Default ``"Standard_AzureFrontDoor"``; WAF needs ``"Premium_AzureFrontDoor"``."""
+    """Front Door tier. Default ``"Premium_AzureFrontDoor"``: the tier with Microsoft's managed WAF rules and
+    bot protection, which the default WAF uses. ``"Standard_AzureFrontDoor"`` has a lower base fee and
+    custom WAF rules only (``waf.rate_limit``). Azure upgrades Standard to Premium in place; it cannot
+    downgrade (see ``docs/global-load-balancing.md``, "SKU and WAF")."""
     routing: Routing
     """Front Door: ``"latency"`` (default), ``"priority"`` or ``"weighted"``.
     Traffic Manager: ``"priority"`` (default), ``"weighted"`` or ``"performance"``."""
     probe: ProbeArgs
     waf: WafArgs
-    """Front Door Premium only. Default: no WAF."""
+    """Front Door only. Default: on Premium, managed rules and bot protection in prevention mode; on Standard,
+    none (``plan`` warns when two or more regions are behind a global entry without a WAF)."""
+    diagnostics: DiagnosticsArgs
+    """Resource logs and metrics of the Front Door or Traffic Manager profile. Default: on, to the first
+    region's Log Analytics workspace."""
     profile_name: str
     """Front Door profile (1-260) or Traffic Manager profile (1-63) name. Default ``<service name>-afd``
     or ``<service name>-tm``."""
@@ -116,6 +159,6 @@ class GlobalInferenceServiceArgs(TypedDict):
     regions: Sequence[RegionArgs]
     """At least one region, each location once."""
     load_balancer: NotRequired[LoadBalancerArgs]
-    """Default: Front Door Standard, latency routing."""
+    """Default: Front Door Premium with a WAF, latency routing, logs to Log Analytics."""
     tags: NotRequired[Mapping[str, str]]
     """Applied to the global resources and merged under each region's cluster tags."""

@@ -33,6 +33,7 @@ LB_FIELDS = (
     "endpoint_name",
     "dns_name",
     "dns_ttl_seconds",
+    "diagnostics",
 )
 
 
@@ -59,7 +60,7 @@ def build_global_spec(name: str, args: Mapping[str, Any], base_dir: str | None =
     if kind == "front_door":
         load_balancer = front_door_spec(problems, name, lb, placed)
     else:
-        load_balancer = traffic_manager_spec(problems, name, lb)
+        load_balancer = traffic_manager_spec(problems, name, lb, placed)
 
     problems.raise_if_any(COMPONENT)
     return GlobalSpec(
@@ -190,12 +191,15 @@ def _region(
     cluster_name = f"{service}-{location or f'region{position}'}"
     spec = _cluster_spec(problems, cluster_path, cluster_name, merged, base_dir)
     if spec is not None and spec.endpoint.public_network_access == "Disabled":
+        private = spec.network.private and (cluster_raw.get("endpoint") or {}).get("public_network_access") is None
         problems.add(
-            join(cluster_path, "endpoint.public_network_access"),
-            f"'disabled' makes the endpoint reachable only through the workspace's private endpoint, and "
+            join(cluster_path, "network_isolation" if private else "endpoint.public_network_access"),
+            ("'private' disables the endpoint's public access, which " if private else "'disabled' ")
+            + "makes the endpoint reachable only through the workspace's private endpoint, and "
             f"{'Front Door' if kind == 'front_door' else 'Traffic Manager'} reaches each region on its public "
-            "host name (docs/global-load-balancing.md): set it to 'enabled', or serve this region without "
-            "the global load balancer",
+            "host name (docs/global-load-balancing.md): "
+            + ("use network_isolation 'managed'" if private else "set it to 'enabled'")
+            + ", or serve this region without the global load balancer",
         )
     if spec is None or not location or not rules.LOCATION_RE.match(location):
         return None

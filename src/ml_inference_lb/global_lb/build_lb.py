@@ -11,16 +11,28 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..spec.model import NewWorkspaceSpec
 from ..spec.problems import Problems, join
 from . import rules
-from .model import FrontDoorSpec, RegionSpec, StatusRange, TrafficManagerSpec, WafSpec
+from .model import (
+    FrontDoorSpec,
+    GlobalDiagnosticsSpec,
+    RateLimitSpec,
+    RegionSpec,
+    StatusRange,
+    TrafficManagerSpec,
+    WafSpec,
+)
 
 FRONT_DOOR_ONLY = ("sku", "waf", "endpoint_name")
 TRAFFIC_MANAGER_ONLY = ("dns_name", "dns_ttl_seconds")
 PROBE_COMMON = ("path", "interval_seconds")
 PROBE_FRONT_DOOR = ("request_type", "sample_size", "successful_samples_required", "additional_latency_ms")
 PROBE_TRAFFIC_MANAGER = ("timeout_seconds", "tolerated_failures", "expected_status_codes", "custom_headers")
-WAF_FIELDS = ("mode", "rule_set_version", "bot_protection", "policy_name")
+WAF_FIELDS = ("enabled", "mode", "managed_rules", "rule_set_version", "bot_protection", "rate_limit", "policy_name")
+RATE_LIMIT_FIELDS = ("requests", "window_minutes")
+DIAGNOSTICS_FIELDS = ("enabled", "log_analytics_workspace_id")
+PREMIUM = "Premium_AzureFrontDoor"
 
 
 # --- Front Door
@@ -32,7 +44,7 @@ def front_door_spec(
     for key in TRAFFIC_MANAGER_ONLY:
         if key in lb:
             problems.add(join("load_balancer", key), "applies to kind 'traffic_manager' only")
-    sku = problems.choice("load_balancer.sku", lb.get("sku"), rules.FD_SKUS, "Standard_AzureFrontDoor")
+    sku = problems.choice("load_balancer.sku", lb.get("sku"), rules.FD_SKUS, rules.FD_DEFAULT_SKU)
     routing_raw = lb.get("routing")
     if routing_raw == "performance":
         problems.add("load_balancer.routing", "'performance' is Traffic Manager's name: Front Door calls it 'latency'")
@@ -101,6 +113,7 @@ def front_door_spec(
         ),
         origin_response_timeout_s=origin_timeout,
         waf=waf,
+        diagnostics=diagnostics_spec(problems, lb, placed),
     )
 
 
@@ -121,14 +134,28 @@ def _one_credential_everywhere(problems: Problems, placed: list[tuple[int, Regio
 
 
 def _waf(problems: Problems, service: str, lb: Mapping[str, Any], sku: str) -> WafSpec | None:
-    if lb.get("waf") is None:
-        return None
+    """The WAF policy: by default on Premium (managed rules, bot protection, prevention); on Standard only
+    when asked, with custom rules alone (Standard has no managed rule sets: Front Door tier comparison)."""
     raw = problems.mapping("load_balancer.waf", lb.get("waf"))
     problems.unknown_keys("load_balancer.waf", raw, WAF_FIELDS)
-    if sku != "Premium_AzureFrontDoor":
+    premium = sku == PREMIUM
+    if not problems.boolean("load_balancer.waf.enabled", raw.get("enabled"), premium or "waf" in lb):
+        return None
+    managed = problems.boolean("load_balancer.waf.managed_rules", raw.get("managed_rules"), premium)
+    bots = problems.boolean("load_balancer.waf.bot_protection", raw.get("bot_protection"), premium)
+    for key, on in (("managed_rules", managed), ("bot_protection", bots)):
+        if on and not premium:
+            problems.add(
+                f"load_balancer.waf.{key}",
+                "Microsoft's managed rule sets need sku 'Premium_AzureFrontDoor' (Standard has custom rules only): "
+                "set the sku to Premium, or leave this False and use waf.rate_limit",
+            )
+    rate_limit = _rate_limit(problems, raw.get("rate_limit"))
+    if not (managed or bots or rate_limit):
         problems.add(
             "load_balancer.waf",
-            "a WAF policy with managed rule sets needs sku 'Premium_AzureFrontDoor' (Standard has no managed rules)",
+            "this WAF policy would hold no rule: give waf.rate_limit, turn on managed_rules or bot_protection "
+            "(Premium), or set waf.enabled to False",
         )
     derived = re.sub(r"[^a-zA-Z0-9]", "", service)[:125] + "waf"
     policy_name = problems.string("load_balancer.waf.policy_name", raw.get("policy_name"), derived) or derived
@@ -143,16 +170,63 @@ def _waf(problems: Problems, service: str, lb: Mapping[str, Any], sku: str) -> W
     return WafSpec(
         policy_name=policy_name,
         mode="Prevention" if mode == "prevention" else "Detection",
+        managed_rules=managed,
         rule_set_version=problems.string("load_balancer.waf.rule_set_version", raw.get("rule_set_version"), "2.1")
         or "2.1",
-        bot_protection=problems.boolean("load_balancer.waf.bot_protection", raw.get("bot_protection"), True),
+        bot_protection=bots,
+        rate_limit=rate_limit,
     )
+
+
+def _rate_limit(problems: Problems, raw_value: Any) -> RateLimitSpec | None:
+    if raw_value is None:
+        return None
+    path = "load_balancer.waf.rate_limit"
+    raw = problems.mapping(path, raw_value)
+    problems.unknown_keys(path, raw, RATE_LIMIT_FIELDS)
+    if "requests" not in raw:
+        problems.add(f"{path}.requests", "required: the requests one client IP may send in a window")
+    requests = problems.integer(f"{path}.requests", raw.get("requests"), 1, 1, rules.WAF_MAX_RATE_LIMIT)
+    window = problems.integer(f"{path}.window_minutes", raw.get("window_minutes"), 1)
+    if window not in rules.WAF_RATE_LIMIT_WINDOWS:
+        problems.add(f"{path}.window_minutes", f"Front Door counts requests per 1 or 5 minutes, got {window}")
+        window = 1
+    return RateLimitSpec(requests=requests, window_minutes=window)  # type: ignore[arg-type]
+
+
+def diagnostics_spec(
+    problems: Problems, lb: Mapping[str, Any], placed: list[tuple[int, RegionSpec]]
+) -> GlobalDiagnosticsSpec:
+    """Where the load balancer's logs go: the given workspace, else the first region that has one."""
+    path = "load_balancer.diagnostics"
+    raw = problems.mapping(path, lb.get("diagnostics"))
+    problems.unknown_keys(path, raw, DIAGNOSTICS_FIELDS)
+    enabled = problems.boolean(f"{path}.enabled", raw.get("enabled"), True)
+    given = raw.get("log_analytics_workspace_id")
+    if not enabled or given is not None:
+        return GlobalDiagnosticsSpec(enabled=enabled, log_analytics_workspace_id=given)
+    for _, region in placed:
+        cluster = region.cluster
+        if cluster.diagnostics.log_analytics_workspace_id is not None or isinstance(
+            cluster.workspace, NewWorkspaceSpec
+        ):
+            return GlobalDiagnosticsSpec(enabled=True, log_analytics_workspace_id=None, from_region=region.location)
+    if placed:
+        problems.add(
+            f"{path}.log_analytics_workspace_id",
+            "no region has a Log Analytics workspace to send the load balancer's logs to (each uses an existing "
+            "workspace and gives no diagnostics.log_analytics_workspace_id): give one here, or set "
+            f"{path}.enabled to False",
+        )
+    return GlobalDiagnosticsSpec(enabled=False, log_analytics_workspace_id=None)
 
 
 # --- Traffic Manager
 
 
-def traffic_manager_spec(problems: Problems, service: str, lb: Mapping[str, Any]) -> TrafficManagerSpec:
+def traffic_manager_spec(
+    problems: Problems, service: str, lb: Mapping[str, Any], placed: list[tuple[int, RegionSpec]]
+) -> TrafficManagerSpec:
     for key in FRONT_DOOR_ONLY:
         if key in lb:
             problems.add(join("load_balancer", key), "applies to kind 'front_door' only")
@@ -215,6 +289,7 @@ def traffic_manager_spec(problems: Problems, service: str, lb: Mapping[str, Any]
         ),
         expected_status=_status_ranges(problems, probe.get("expected_status_codes")),
         custom_headers=headers,
+        diagnostics=diagnostics_spec(problems, lb, placed),
     )
 
 

@@ -75,11 +75,14 @@ class GlobalInferenceService(pulumi.ComponentResource):
             )
 
         lb = spec.load_balancer
+        logs = lb.diagnostics.log_analytics_workspace_id
+        if logs is None and lb.diagnostics.from_region is not None:
+            logs = self.clusters[lb.diagnostics.from_region].log_analytics_workspace_id
         if lb.kind == "front_door":
-            refs = build_front_door(spec, lb, hosts, self)
+            refs = build_front_door(spec, lb, hosts, self, logs)
             hostname, profile_id = refs.hostname, refs.profile_id
         else:
-            tm_refs = build_traffic_manager(spec, lb, hosts, self)
+            tm_refs = build_traffic_manager(spec, lb, hosts, self, logs)
             hostname, profile_id = tm_refs.hostname, tm_refs.profile_id
 
         self.global_hostname = hostname

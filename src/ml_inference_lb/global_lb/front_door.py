@@ -4,19 +4,25 @@ Profile → endpoint → one origin group (health probe and load-balancing setti
 region (the endpoint's scoring host, sent as Host and checked against its certificate) → a route for
 the scoring paths, HTTPS only, no caching. Premium can add a WAF policy
 (``azure-native.frontdoor.Policy``, Microsoft.Network/FrontDoorWebApplicationFirewallPolicies) bound
-to the endpoint by a security policy.
+to the endpoint by a security policy: by default on Premium (Microsoft's managed rules and bot protection),
+and on either tier with a rate-limit custom rule. Access, health-probe and WAF logs go to Log Analytics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 
 from . import naming, rules
-from .model import FrontDoorSpec, GlobalSpec
+from .diagnostics import build_lb_diagnostics
+from .model import FrontDoorSpec, GlobalSpec, RateLimitSpec
+
+RATE_LIMIT_RULE = "RateLimitPerClientIp"
+TEST_NET_1 = "192.0.2.0/24"
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,14 @@ class FrontDoorRefs:
 
 
 def build_front_door(
-    spec: GlobalSpec, fd: FrontDoorSpec, hosts: Mapping[str, pulumi.Output[str]], parent: pulumi.Resource
+    spec: GlobalSpec,
+    fd: FrontDoorSpec,
+    hosts: Mapping[str, pulumi.Output[str]],
+    parent: pulumi.Resource,
+    log_destination: pulumi.Input[str] | None = None,
 ) -> FrontDoorRefs:
-    """``hosts``: each region's endpoint host (``<endpoint>.<region>.inference.ml.azure.com``) by location."""
+    """``hosts``: each region's endpoint host (``<endpoint>.<region>.inference.ml.azure.com``) by location;
+    ``log_destination``: the Log Analytics workspace the profile's logs go to (None: no diagnostic setting)."""
     opts = pulumi.ResourceOptions(parent=parent)
     tags = dict(spec.tags)
     profile = azure_native.cdn.Profile(
@@ -112,6 +123,16 @@ def build_front_door(
     resources: list[pulumi.Resource] = [profile, endpoint, group, *origins, route]
     if fd.waf is not None:
         resources.extend(_waf(spec, fd, profile, endpoint, parent))
+    diagnostics = build_lb_diagnostics(
+        naming.child(spec.name, naming.FD_DIAGNOSTICS),
+        fd.diagnostics,
+        log_destination,
+        profile.id,
+        rules.FD_LOG_CATEGORIES,
+        parent,
+    )
+    if diagnostics is not None:
+        resources.append(diagnostics)
     return FrontDoorRefs(hostname=endpoint.host_name, profile_id=profile.id, resources=tuple(resources))
 
 
@@ -123,23 +144,28 @@ def _waf(
     parent: pulumi.Resource,
 ) -> list[pulumi.Resource]:
     assert fd.waf is not None  # the caller checks; kept for the type checker
-    managed = [
-        {
-            "rule_set_type": "Microsoft_DefaultRuleSet",
-            "rule_set_version": fd.waf.rule_set_version,
-            "rule_set_action": "Block",
-        }
-    ]
-    if fd.waf.bot_protection:
+    waf = fd.waf
+    managed: list[dict[str, Any]] = []
+    if waf.managed_rules:
+        managed.append(
+            {
+                "rule_set_type": "Microsoft_DefaultRuleSet",
+                "rule_set_version": waf.rule_set_version,
+                "rule_set_action": "Block",
+            }
+        )
+    if waf.bot_protection:
         managed.append({"rule_set_type": "Microsoft_BotManagerRuleSet", "rule_set_version": "1.1"})
+    custom = [_rate_limit_rule(waf.rate_limit)] if waf.rate_limit is not None else []
     policy = azure_native.frontdoor.Policy(
         naming.child(spec.name, naming.WAF_POLICY),
-        policy_name=fd.waf.policy_name,
+        policy_name=waf.policy_name,
         resource_group_name=spec.resource_group_name,
         location="Global",
         sku={"name": fd.sku},
-        policy_settings={"enabled_state": "Enabled", "mode": fd.waf.mode, "request_body_check": "Enabled"},
+        policy_settings={"enabled_state": "Enabled", "mode": waf.mode, "request_body_check": "Enabled"},
         managed_rules={"managed_rule_sets": managed},
+        custom_rules={"rules": custom},
         tags=dict(spec.tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )
@@ -156,3 +182,26 @@ def _waf(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return [policy, security]
+
+
+def _rate_limit_rule(limit: RateLimitSpec) -> dict[str, Any]:
+    """A rate-limit custom rule on every request. Azure requires a match condition: "not from TEST-NET-1
+    (192.0.2.0/24)", a documentation range no client uses, matches all (Azure-Samples' quickstart template
+    ``quickstarts/microsoft.cdn/front-door-standard-premium-rate-limit``). Counted per socket IP address."""
+    return {
+        "name": RATE_LIMIT_RULE,
+        "priority": 100,
+        "enabled_state": "Enabled",
+        "rule_type": "RateLimitRule",
+        "rate_limit_threshold": limit.requests,
+        "rate_limit_duration_in_minutes": limit.window_minutes,
+        "match_conditions": [
+            {
+                "match_variable": "RemoteAddr",
+                "operator": "IPMatch",
+                "negate_condition": True,
+                "match_value": [TEST_NET_1],
+            }
+        ],
+        "action": "Block",
+    }

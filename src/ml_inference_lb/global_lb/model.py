@@ -27,11 +27,33 @@ class RegionSpec:
 
 
 @dataclass(frozen=True)
+class RateLimitSpec:
+    """A WAF rate-limit custom rule: at most ``requests`` per client IP per window, then blocked."""
+
+    requests: int
+    window_minutes: Literal[1, 5]
+
+
+@dataclass(frozen=True)
 class WafSpec:
     policy_name: str
     mode: Literal["Prevention", "Detection"]
+    managed_rules: bool
+    """``Microsoft_DefaultRuleSet`` (Premium only)."""
     rule_set_version: str
     bot_protection: bool
+    """``Microsoft_BotManagerRuleSet`` (Premium only)."""
+    rate_limit: RateLimitSpec | None
+
+
+@dataclass(frozen=True)
+class GlobalDiagnosticsSpec:
+    """The global load balancer's resource logs and metrics, to a Log Analytics workspace."""
+
+    enabled: bool
+    log_analytics_workspace_id: Any
+    """``pulumi.Input[str]``, or None: the Log Analytics workspace of region ``from_region``'s cluster."""
+    from_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,7 @@ class FrontDoorSpec:
     origin_response_timeout_s: int
     """At least the longest request timeout of any deployment (Front Door's minimum is 16 s)."""
     waf: WafSpec | None
+    diagnostics: GlobalDiagnosticsSpec = GlobalDiagnosticsSpec(enabled=False, log_analytics_workspace_id=None)
     kind: Literal["front_door"] = "front_door"
 
 
@@ -73,6 +96,7 @@ class TrafficManagerSpec:
     expected_status: tuple[StatusRange, ...]
     custom_headers: tuple[tuple[str, str], ...]
     """Profile-wide probe headers; each endpoint adds ``Host`` = its endpoint host."""
+    diagnostics: GlobalDiagnosticsSpec = GlobalDiagnosticsSpec(enabled=False, log_analytics_workspace_id=None)
     kind: Literal["traffic_manager"] = "traffic_manager"
 
 

@@ -27,7 +27,9 @@ FD_ORIGIN_GROUP = "regions"
 FD_ROUTE = "scoring"
 FD_SECURITY_POLICY = "waf"
 WAF_POLICY = "waf-policy"
+FD_DIAGNOSTICS = "afd-diagnostics"
 
 # Traffic Manager.
 TM_PROFILE = "tm"
 TM_DNS_SUFFIX = "tm-dns-suffix"
+TM_DIAGNOSTICS = "tm-diagnostics"

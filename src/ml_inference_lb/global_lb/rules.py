@@ -11,6 +11,14 @@ Sources (details and quotes in ``docs/global-load-balancing.md``):
   azure-mgmt-trafficmanager 2.0.0 ``Endpoint`` (weight and priority 1-1000, priorities unique).
 - Front Door WAF policy names: 1-128 letters and digits, starting with a letter (PSRule for Azure
   rule ``Azure.FrontDoor.WAF.Name``, which encodes Azure's naming rules).
+- WAF on Standard holds custom rules only, managed rule sets and bot protection need Premium
+  (``articles/frontdoor/standard-premium/tier-comparison.md``); custom rules cost nothing extra, nor do
+  managed rules on Premium (``articles/frontdoor/billing.md``, "Base fees").
+- Rate limit: per socket IP, over one or five minutes (``web-application-firewall/afds/waf-front-door-rate-limit.md``);
+  the threshold is an int32 in the REST definition (``CustomRule.rateLimitThreshold``).
+- Log categories: ``Microsoft.Cdn/profiles`` (FrontDoorAccessLog, FrontDoorHealthProbeLog,
+  FrontDoorWebApplicationFirewallLog) and ``Microsoft.Network/trafficManagerProfiles`` (ProbeHealthStatusEvents)
+  in Azure Monitor's "Supported logs" reference (``azure-monitor/reference/supported-logs/``).
 """
 
 from __future__ import annotations
@@ -23,6 +31,11 @@ LOCATION_RE = re.compile(r"^[a-z][a-z0-9]{2,39}$")
 MAX_WEIGHT = 1000
 
 FD_SKUS = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
+FD_DEFAULT_SKU = "Premium_AzureFrontDoor"
+WAF_RATE_LIMIT_WINDOWS = (1, 5)
+WAF_MAX_RATE_LIMIT = 2_147_483_647
+FD_LOG_CATEGORIES = ("FrontDoorAccessLog", "FrontDoorHealthProbeLog", "FrontDoorWebApplicationFirewallLog")
+TM_LOG_CATEGORIES = ("ProbeHealthStatusEvents",)
 FD_MAX_PRIORITY = 5
 FD_DEFAULT_WEIGHT = 50
 FD_MIN_PROBE_INTERVAL, FD_MAX_PROBE_INTERVAL = 1, 255

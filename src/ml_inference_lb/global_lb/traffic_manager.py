@@ -16,7 +16,8 @@ import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_random as random
 
-from . import naming
+from . import naming, rules
+from .diagnostics import build_lb_diagnostics
 from .model import GlobalSpec, TrafficManagerSpec
 
 TM_DOMAIN = "trafficmanager.net"
@@ -47,7 +48,11 @@ def dns_name(spec: GlobalSpec, tm: TrafficManagerSpec, parent: pulumi.Resource) 
 
 
 def build_traffic_manager(
-    spec: GlobalSpec, tm: TrafficManagerSpec, hosts: Mapping[str, pulumi.Output[str]], parent: pulumi.Resource
+    spec: GlobalSpec,
+    tm: TrafficManagerSpec,
+    hosts: Mapping[str, pulumi.Output[str]],
+    parent: pulumi.Resource,
+    log_destination: pulumi.Input[str] | None = None,
 ) -> TrafficManagerRefs:
     relative = dns_name(spec, tm, parent)
     monitor: dict[str, Any] = {
@@ -90,7 +95,16 @@ def build_traffic_manager(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     hostname = pulumi.Output.all(profile.dns_config, relative).apply(lambda pair: _fqdn(pair[0], pair[1]))
-    return TrafficManagerRefs(hostname=hostname, profile_id=profile.id, resources=(profile,))
+    diagnostics = build_lb_diagnostics(
+        naming.child(spec.name, naming.TM_DIAGNOSTICS),
+        tm.diagnostics,
+        log_destination,
+        profile.id,
+        rules.TM_LOG_CATEGORIES,
+        parent,
+    )
+    resources: tuple[pulumi.Resource, ...] = (profile,) if diagnostics is None else (profile, diagnostics)
+    return TrafficManagerRefs(hostname=hostname, profile_id=profile.id, resources=resources)
 
 
 def _fqdn(dns_config: Any, relative_name: str) -> str:

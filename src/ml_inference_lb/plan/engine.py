@@ -20,7 +20,7 @@ import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.stack import register_stack_transformation, run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 from .. import registry
@@ -170,6 +170,32 @@ def _alias_text(alias: Any) -> str:
     return f"{alias.spec.type or '*'}::{alias.spec.name or '*'}"
 
 
+def _record_creation(created: list[pulumi.Resource]) -> pulumi.ResourceTransformation:
+    """A stack transformation that only notes each resource, in the order its constructor runs."""
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        created.append(args.resource)
+
+    return record
+
+
+def in_creation_order(
+    registered: list[RegisteredResource], created: list[pulumi.Resource]
+) -> tuple[RegisteredResource, ...]:
+    """The registrations in the order the program created the resources.
+
+    Pulumi sends a registration once the resource's inputs resolve, so the monitor sees them in an
+    order that changes from run to run. Constructors run in program order: that is the plan's order.
+    A resource no transformation saw (none is known) would follow, sorted by URN.
+    """
+    position: dict[str, int] = {}
+    for index, resource in enumerate(created):
+        urn = _sync_await(resource.urn.future())
+        if isinstance(urn, str):
+            position.setdefault(urn, index)
+    return tuple(sorted(registered, key=lambda r: (position.get(r.urn, len(created)), r.urn)))
+
+
 def read_project_name(directory: str) -> str:
     for file_name in ("Pulumi.yaml", "Pulumi.yml"):
         path = os.path.join(directory, file_name)
@@ -233,13 +259,19 @@ def run(
     pulumi.runtime.set_all_config(full_config)
     specs, services = registry.start()
     waivers = registry.start_waivers()
-    _sync_await(run_in_stack(program))
+    created: list[pulumi.Resource] = []
+
+    def recorded_program() -> Any:
+        register_stack_transformation(_record_creation(created))
+        return program()
+
+    _sync_await(run_in_stack(recorded_program))
     stack_urn = f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
     outputs = mask(monitor.outputs_by_urn.get(stack_urn, {}))
     return PlanResult(
         project=project,
         stack=stack,
-        resources=tuple(monitor.registered),
+        resources=in_creation_order(monitor.registered, created),
         outputs=outputs,
         specs=tuple(specs),
         services=tuple(services),
@@ -250,6 +282,13 @@ def run(
 def run_directory(directory: str, *, stack: str = "dev", config: Mapping[str, str] | None = None) -> PlanResult:
     """Run the Pulumi program in ``directory`` (its ``__main__.py``) as ``pulumi up`` would, offline."""
     directory = os.path.abspath(directory)
+    if os.path.isfile(directory):
+        raise NotADirectoryError(
+            f"{directory} is a file: a Pulumi program is a folder (Pulumi.yaml and __main__.py); "
+            f"give its folder: {os.path.dirname(directory)}"
+        )
+    if not os.path.exists(directory):
+        raise FileNotFoundError(f"{directory} does not exist: give the folder of a Pulumi Python program")
     main = os.path.join(directory, "__main__.py")
     if not os.path.isfile(main):
         raise FileNotFoundError(f"{directory} has no __main__.py: give the folder of a Pulumi Python program")

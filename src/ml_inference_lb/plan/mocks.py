@@ -75,6 +75,27 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
         "autoscaleSettingName",
     ),
     "azure-native:resources:Deployment": ("Microsoft.Resources/deployments/{deploymentName}", "deploymentName"),
+    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
+        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/outboundRules/{ruleName}",
+        "ruleName",
+    ),
+    "azure-native:network:PrivateEndpoint": (
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}",
+        "privateEndpointName",
+    ),
+    "azure-native:network:PrivateDnsZoneGroup": (
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+        "privateDnsZoneGroupName",
+    ),
+    "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+        "virtualNetworkLinkName",
+    ),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+        "resourceName",
+    ),
     "azure-native:cdn:Profile": ("Microsoft.Cdn/profiles/{profileName}", "profileName"),
     "azure-native:cdn:AFDEndpoint": (
         "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}",
@@ -127,10 +148,6 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
     "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": (
         "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/administrators/{objectId}",
         "objectId",
-    ),
-    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
-        "Microsoft.MachineLearningServices/workspaces/{workspaceName}/outboundRules/{ruleName}",
-        "ruleName",
     ),
 }
 
@@ -218,6 +235,15 @@ class AzureMocks(pulumi.runtime.Mocks):
     @staticmethod
     def _computed(token: str, name: str, state: dict[str, Any]) -> None:
         identity = state.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # Azure answers with a map of the identities (pulumi-azure-native's outputs are typed so).
+            identity = state["identity"] = {
+                **identity,
+                "userAssignedIdentities": {
+                    str(i): {"principalId": stable_uuid("principal", str(i)), "clientId": stable_uuid("client", str(i))}
+                    for i in identity["userAssignedIdentities"]
+                },
+            }
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
             state["identity"] = {**identity, "principalId": stable_uuid("principal", name), "tenantId": MOCK_TENANT}
         if token == "azure-native:machinelearningservices:Workspace":
@@ -236,6 +262,10 @@ class AzureMocks(pulumi.runtime.Mocks):
                 f"https://{name}.{state.get('location', MOCK_LOCATION)}.inference.ml.azure.com/score"
             )
             state["inferenceEndpointProperties"] = properties
+        elif token == "azure-native:managedidentity:UserAssignedIdentity":
+            state["principalId"] = stable_uuid("principal", name)
+            state["clientId"] = stable_uuid("client", name)
+            state["tenantId"] = MOCK_TENANT
         elif token == "pulumi-python:dynamic/ml-inference-lb:ManagedNetworkProvisioning":
             state["status"], state["sparkReady"] = "Active", False
         elif token == "azure-native:redisenterprise:RedisEnterprise":
@@ -282,6 +312,18 @@ class AzureMocks(pulumi.runtime.Mocks):
                 "name": server,
                 "location": MOCK_LOCATION,
                 "fullyQualifiedDomainName": f"{server}.postgres.database.azure.com",
+            }, []
+        if token == "azure-native:managedidentity:getUserAssignedIdentity":
+            identity = str(inputs.get("resourceName", "identity"))
+            rg = str(inputs.get("resourceGroupName", "mock-rg"))
+            return {
+                "id": f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{rg}/providers/"
+                f"Microsoft.ManagedIdentity/userAssignedIdentities/{identity}",
+                "name": identity,
+                "location": MOCK_LOCATION,
+                "principalId": stable_uuid("principal", identity),
+                "clientId": stable_uuid("client", identity),
+                "tenantId": MOCK_TENANT,
             }, []
         if token == "azure-native:machinelearningservices:getWorkspace":
             rg = str(inputs.get("resourceGroupName", "mock-rg"))

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from . import network as network_rules
 from . import pool as pool_rules
 from . import rules
+from . import security as security_rules
 from .backing import attach_to_deployments, build_backing
 from .deployment import build_deployment, check_deployment_set
 from .model import (
@@ -43,6 +45,18 @@ CLUSTER_FIELDS = (
     "diagnostics",
     "tags",
     "backing_services",
+    "network_isolation",
+    "secrets",
+)
+WORKSPACE_FIELDS = (
+    "name",
+    "public_network_access",
+    "isolation_mode",
+    "container_registry_sku",
+    "log_retention_days",
+    "datastore_auth",
+    "storage_shared_key_access",
+    "app_insights_local_auth",
 )
 
 
@@ -65,8 +79,17 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
     if args.get("resource_group_name") is None:
         problems.add("resource_group_name", "required: the name of an existing resource group")
 
-    workspace = _workspace(problems, name, args)
-    endpoint = _endpoint(problems, name, args.get("endpoint"))
+    existing = "existing_workspace" in args
+    mode = network_rules.read_mode(problems, args.get("network_isolation"), _raw_workspace(args), existing=existing)
+    workspace = _workspace(problems, name, args, mode)
+    network = network_rules.build_network(
+        problems,
+        args.get("network_isolation"),
+        mode,
+        existing=existing,
+        isolation_mode=workspace.isolation_mode if isinstance(workspace, NewWorkspaceSpec) else "Disabled",
+    )
+    endpoint = _endpoint(problems, name, args.get("endpoint"), mode)
     pool = problems.mapping("pool", args.get("pool"))
     problems.unknown_keys(
         "pool", pool, ("instance_type", "instance_count", "autoscale", *pool_rules.POOL_BACKEND_FIELDS)
@@ -85,6 +108,9 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         )
     )
     check_deployment_set(problems, deployments)
+    secrets = security_rules.read_secrets(problems, args.get("secrets"))
+    deployments = security_rules.attach_secret_environment(problems, raw_deployments, deployments, secrets)
+    security_rules.check_private_environment(problems, network, deployments)
     backend = pool_rules.backend(problems, args.get("backend"))
     pool_spec = None
     if backend == "inference_pool":  # PREVIEW backend: its own rules, in spec/pool.py
@@ -92,6 +118,7 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         endpoint = dataclasses.replace(endpoint, auth_mode="AADToken")
         deployments = tuple(dataclasses.replace(d, app_insights_enabled=False) for d in deployments)
         diagnostics = pool_rules.diagnostics(problems, args.get("diagnostics"))
+        security_rules.check_pool_backend(problems, endpoint.identity, raw_deployments, bool(secrets))
     else:
         pool_rules.managed_backend(problems, pool)
         diagnostics = _diagnostics(problems, args.get("diagnostics"), workspace)
@@ -100,6 +127,14 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
     if backing is not None and backend == "inference_pool":
         problems.add("backing_services", "not available with backend='inference_pool' (PREVIEW); use 'managed_online'")
     deployments = attach_to_deployments(problems, raw_deployments, deployments, backing)
+    if isinstance(workspace, NewWorkspaceSpec):
+        security_rules.check_uploads(problems, workspace.storage, deployments)
+        workspace = dataclasses.replace(
+            workspace,
+            app_insights_local_auth=security_rules.read_app_insights_local_auth(
+                problems, _raw_workspace(args).get("app_insights_local_auth"), deployments, raw_deployments
+            ),
+        )
 
     problems.raise_if_any()
     return ClusterSpec(
@@ -114,10 +149,19 @@ def build_spec(name: str, args: Mapping[str, Any], base_dir: str | None = None) 
         backend="inference_pool" if pool_spec is not None else "managed_online",
         pool=pool_spec,
         backing=backing,
+        network=network,
+        secrets=secrets,
     )
 
 
-def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> NewWorkspaceSpec | ExistingWorkspaceSpec:
+def _raw_workspace(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    raw = args.get("workspace")
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _workspace(
+    problems: Problems, cluster: str, args: Mapping[str, Any], mode: str
+) -> NewWorkspaceSpec | ExistingWorkspaceSpec:
     if "workspace" in args and "existing_workspace" in args:
         problems.add("existing_workspace", "give either workspace (create one) or existing_workspace, not both")
     if "existing_workspace" in args:
@@ -133,20 +177,23 @@ def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> New
             resource_group_name=raw.get("resource_group_name", args.get("resource_group_name")),
         )
     raw = problems.mapping("workspace", args.get("workspace"))
-    problems.unknown_keys(
-        "workspace",
-        raw,
-        ("name", "public_network_access", "isolation_mode", "container_registry_sku", "log_retention_days"),
-    )
+    problems.unknown_keys("workspace", raw, WORKSPACE_FIELDS)
     ws_name = problems.string("workspace.name", raw.get("name"))
     if ws_name is not None:
         check_workspace_name(problems, "workspace.name", ws_name)
     access = problems.choice(
-        "workspace.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
+        "workspace.public_network_access",
+        raw.get("public_network_access"),
+        ("enabled", "disabled"),
+        "disabled" if mode == "private" else "enabled",
     )
     isolation = problems.choice(
-        "workspace.isolation_mode", raw.get("isolation_mode"), rules.ISOLATION_MODES, "AllowInternetOutbound"
+        "workspace.isolation_mode",
+        raw.get("isolation_mode"),
+        rules.ISOLATION_MODES,
+        network_rules.ISOLATION_OF.get(mode, "AllowInternetOutbound"),
     )
+    _check_mode(problems, mode, raw, access, isolation)
     registry_sku = problems.choice(
         "workspace.container_registry_sku", raw.get("container_registry_sku"), rules.REGISTRY_SKUS, "Premium"
     )
@@ -164,12 +211,42 @@ def _workspace(problems: Problems, cluster: str, args: Mapping[str, Any]) -> New
         isolation_mode=isolation,
         container_registry_sku=registry_sku,
         log_retention_days=problems.integer("workspace.log_retention_days", raw.get("log_retention_days"), 30, 30, 730),
+        storage=security_rules.read_storage_access(problems, raw),
     )
 
 
-def _endpoint(problems: Problems, cluster: str, raw_value: Any) -> EndpointSpec:
+def _check_mode(problems: Problems, mode: str, raw: Mapping[str, Any], access: str, isolation: str) -> None:
+    """The fine-grained workspace fields may refine ``network_isolation``, never contradict it."""
+    if mode == "private":
+        if raw.get("public_network_access") == "enabled":
+            problems.add(
+                "workspace.public_network_access",
+                "'enabled' contradicts network_isolation 'private' (the workspace is reached through its private "
+                "endpoint only): remove it, or choose network_isolation 'managed'",
+            )
+        if raw.get("isolation_mode") is not None and isolation != network_rules.APPROVED_ONLY:
+            problems.add(
+                "workspace.isolation_mode",
+                f"{isolation!r} contradicts network_isolation 'private', which allows approved outbound traffic only "
+                "('AllowOnlyApprovedOutbound'): remove it",
+            )
+    elif mode == "managed" and isolation == "Disabled":
+        problems.add(
+            "workspace.isolation_mode",
+            "'Disabled' means no managed network, which contradicts network_isolation 'managed': remove it, or "
+            "choose network_isolation 'none'",
+        )
+    elif mode == "none" and isolation != "Disabled":
+        problems.add(
+            "workspace.isolation_mode",
+            f"{isolation!r} is a managed network, which contradicts network_isolation 'none': remove it, or "
+            "choose network_isolation 'managed'",
+        )
+
+
+def _endpoint(problems: Problems, cluster: str, raw_value: Any, mode: str) -> EndpointSpec:
     raw = problems.mapping("endpoint", raw_value)
-    problems.unknown_keys("endpoint", raw, ("name", "auth_mode", "public_network_access", "description"))
+    problems.unknown_keys("endpoint", raw, ("name", "auth_mode", "public_network_access", "description", "identity"))
     name = problems.string("endpoint.name", raw.get("name"))
     if name is not None:
         check_endpoint_name(problems, "endpoint.name", name, "endpoint")
@@ -182,14 +259,24 @@ def _endpoint(problems: Problems, cluster: str, raw_value: Any) -> EndpointSpec:
         )
     auth = problems.choice("endpoint.auth_mode", raw.get("auth_mode"), tuple(rules.AUTH_MODES), "key")
     access = problems.choice(
-        "endpoint.public_network_access", raw.get("public_network_access"), ("enabled", "disabled"), "enabled"
+        "endpoint.public_network_access",
+        raw.get("public_network_access"),
+        ("enabled", "disabled"),
+        "disabled" if mode == "private" else "enabled",
     )
+    if mode == "private" and raw.get("public_network_access") == "enabled":
+        problems.add(
+            "endpoint.public_network_access",
+            "'enabled' contradicts network_isolation 'private' (scoring goes through the workspace's private "
+            "endpoint): remove it, or choose network_isolation 'managed'",
+        )
     return EndpointSpec(
         name=name,
         name_prefix=prefix or "endpoint",
         auth_mode=rules.AUTH_MODES[auth],  # type: ignore[arg-type]
         public_network_access="Enabled" if access == "enabled" else "Disabled",
         description=problems.string("endpoint.description", raw.get("description")),
+        identity=security_rules.read_identity(problems, raw.get("identity")),
     )
 
 

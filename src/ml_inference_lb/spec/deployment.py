@@ -29,6 +29,7 @@ DEPLOYMENT_FIELDS = (
     "app_insights_enabled",
     "backing_services",  # read by spec/backing.py
     "log_response_bodies",
+    "secret_environment_variables",
 )
 
 RESPONSE_LOGGING_VARIABLE = "APP_INSIGHTS_LOG_RESPONSE_ENABLED"

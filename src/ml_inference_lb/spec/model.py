@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .asset_ids import AssetRef
 from .backing_model import NO_BACKING, BackingServicesSpec, DeploymentBackingSpec
+from .security_model import (
+    AZURE_DEFAULT_STORAGE,
+    NO_ISOLATION,
+    SYSTEM_ASSIGNED,
+    EndpointIdentitySpec,
+    NetworkSpec,
+    SecretReferenceSpec,
+    StorageAccessSpec,
+)
 from .uploads import Upload
 
 if TYPE_CHECKING:  # pulumi stays unloaded for ml_inference_lb.runtime (scoring containers import it)
@@ -146,6 +155,8 @@ class DeploymentSpec:
     app_insights_enabled: bool
     backing: DeploymentBackingSpec = NO_BACKING
     """Which backing services (and PostgreSQL database and schema) it uses."""
+    secret_environment: tuple[tuple[str, str], ...] = ()
+    """Variables whose value Azure injects from Key Vault: (variable, key of ``ClusterSpec.secrets``), sorted."""
 
     @property
     def env(self) -> dict[str, EnvValue]:
@@ -168,6 +179,9 @@ class NewWorkspaceSpec:
     isolation_mode: str
     container_registry_sku: str
     log_retention_days: int
+    storage: StorageAccessSpec = AZURE_DEFAULT_STORAGE
+    app_insights_local_auth: bool = True
+    """Application Insights' local (instrumentation-key) authentication; False sends ``DisableLocalAuth``."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,7 @@ class EndpointSpec:
     auth_mode: AuthMode
     public_network_access: Literal["Enabled", "Disabled"]
     description: str | None
+    identity: EndpointIdentitySpec = SYSTEM_ASSIGNED
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,10 @@ class ClusterSpec:
     """Set exactly when ``backend`` is ``"inference_pool"`` (PREVIEW)."""
     backing: BackingServicesSpec | None = None
     """The cache and database the deployments use (``backing_services``); None when not declared."""
+    network: NetworkSpec = NO_ISOLATION
+    """Network isolation (``network_isolation``); ``mode`` is ``"none"`` for an existing workspace."""
+    secrets: tuple[SecretReferenceSpec, ...] = ()
+    """Key Vault secrets the deployments reference (``secrets``)."""
 
     @property
     def traffic(self) -> dict[str, int]:
@@ -241,6 +260,12 @@ class ClusterSpec:
     @property
     def mirror_traffic(self) -> dict[str, int]:
         return {d.name: d.mirror_percent for d in self.deployments if d.mirror_percent}
+
+    def secret(self, key: str) -> SecretReferenceSpec:
+        for s in self.secrets:
+            if s.key == key:
+                return s
+        raise KeyError(key)
 
     def deployment(self, name: str) -> DeploymentSpec:
         for d in self.deployments:

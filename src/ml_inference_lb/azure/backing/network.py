@@ -28,10 +28,9 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import machinelearningservices as ml
 
 from .. import naming
-from ..roles import assign_role
+from ..roles import assign_role, role_in_subscription_of
 from ..workspace import WorkspaceRefs
 from .common import resource_group_id
-from .common import subscription_of as _subscription
 
 AI_NETWORK_CONNECTION_APPROVER = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
 POSTGRES_APPROVAL_ACTIONS = (
@@ -96,7 +95,7 @@ def _approval(
 ) -> list[pulumi.Resource]:
     description = f"ml-inference-lb: workspace of cluster {cluster} approves its private endpoint"
     if target.subresource == REDIS_SUBRESOURCE:
-        role_id = _role_in_subscription_of(target.service_id, AI_NETWORK_CONNECTION_APPROVER)
+        role_id = role_in_subscription_of(target.service_id, AI_NETWORK_CONNECTION_APPROVER)
         return [
             assign_role(
                 naming.child(cluster, target.approver_role),
@@ -130,16 +129,9 @@ def _approval(
             naming.child(cluster, target.approver_role),
             workspace_principal,
             target.service_id,
-            _role_in_subscription_of(target.service_id, guid),
+            role_in_subscription_of(target.service_id, guid),
             description,
             parent,
             depends_on=[*target.after, definition],
         ),
     ]
-
-
-def _role_in_subscription_of(service_id: pulumi.Input[str], role: pulumi.Input[str]) -> pulumi.Output[str]:
-    """A role definition id in the subscription of the resource it is assigned on."""
-    return pulumi.Output.all(service_id, role).apply(
-        lambda v: f"/subscriptions/{_subscription(v[0])}/providers/Microsoft.Authorization/roleDefinitions/{v[1]}"
-    )

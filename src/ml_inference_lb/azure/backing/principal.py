@@ -1,8 +1,7 @@
 """The identity the deployments run as: every data-plane grant of the backing services is about it.
 
-Today it is the endpoint's system-assigned managed identity. A user-assigned identity plugs in by
-building another :class:`ServingPrincipal`; the grants in ``redis.py`` and ``postgres.py`` read
-nothing else.
+It is the endpoint's managed identity, system- or user-assigned (``endpoint.identity``): its object id is
+``EndpointRefs.principal_id`` either way. The grants in ``redis.py`` and ``postgres.py`` read nothing else.
 """
 
 from __future__ import annotations
@@ -27,9 +26,9 @@ class ServingPrincipal:
 
 
 def endpoint_principal(cluster: str, endpoint: EndpointRefs) -> ServingPrincipal:
-    """The endpoint's system-assigned identity. Its PostgreSQL role is named after the endpoint."""
+    """The endpoint's identity. Its PostgreSQL role is named after the endpoint (``PGUSER``)."""
     return ServingPrincipal(
-        object_id=endpoint.resource.identity.apply(lambda i: i.principal_id if i else ""),
+        object_id=endpoint.principal_id,
         role_name=endpoint.name,
         key=compact(f"{cluster}endpoint", 60),
         description=f"ml-inference-lb: endpoint of cluster {cluster}",
