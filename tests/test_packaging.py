@@ -80,6 +80,8 @@ def third_party_imports() -> dict[str, set[str]]:
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top in {"__future__", "ml_inference_lb"}:
                     continue
+                if os.path.isfile(os.path.join(folder, f"{top}.py")):
+                    continue  # a script run by path (local/_entry) imports the file beside it
                 found.setdefault(distribution_of(module), set()).add(path)
     return found
 
