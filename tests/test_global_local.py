@@ -233,3 +233,54 @@ def test_serve_global_and_serve_accept_a_folder() -> None:
     with serve(folder, cluster="geo-northeurope") as region:  # one region alone, without the router
         port = int(region.scoring_uri.split(":")[2].split("/")[0])
         assert score(port, region.key)[0] == 200
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request(method, path, body=b'{"data": [1]}' if method == "POST" else None, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.integration
+def test_no_port_of_a_multi_region_service_serves_without_a_key_or_reveals_one() -> None:
+    """Issue 13: the global router's hop ports forwarded with a region's key, and its API listed every
+    region's key. Every port the service's processes (and this one) listen on is probed."""
+    spec = global_spec({"kind": "traffic_manager"}, ("westeurope", 1, 1), ("eastus", 2, 1))
+    with serve_global(spec, time_scale=0.02) as service:
+        regions = list(service.regions.values())
+        keys = {service.key, *(region.key for region in regions)}
+        accepted = {service.plan.port if service.plan else -1: {service.key}}
+        for region in regions:
+            accepted[region.port] = {region.key, service.key}  # a region also takes the service's credential
+        me = psutil.Process(os.getpid())
+        ports = {
+            conn.laddr.port
+            for proc in [me, *me.children(recursive=True)]
+            for conn in proc.net_connections(kind="tcp")
+            if conn.status == psutil.CONN_LISTEN
+        }
+        assert set(accepted) <= ports and len(ports) > len(accepted), ports
+        paths = (("POST", "/score"), ("GET", "/swagger.json"), ("GET", "/"), ("GET", "/metrics"))
+        api = (("GET", "/api/http/routers"), ("GET", "/api/http/middlewares"), ("GET", "/api/rawdata"))
+        problems = []
+        for port in sorted(ports):
+            for key in (None, *sorted(keys)):
+                headers = {"Content-Type": "application/json"}
+                if key is not None:
+                    headers["Authorization"] = f"Bearer {key}"
+                who = "no key" if key is None else "the service's key" if key == service.key else "a region's key"
+                for method, path in (*paths, *api):
+                    status, body = _request(port, method, path, headers)
+                    if key in accepted.get(port, set()) and path in ("/score", "/swagger.json"):
+                        if status != 200:
+                            problems.append(f"port {port} refused {method} {path} with {who}: {status}")
+                        continue
+                    if status == 200 and path != "/":
+                        problems.append(f"port {port} answered {method} {path} with {who}: 200")
+                    if any(secret.encode() in body for secret in keys):
+                        problems.append(f"port {port} revealed a key on {method} {path} with {who}")
+        assert not problems, "\n".join(problems)

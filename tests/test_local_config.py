@@ -252,3 +252,48 @@ def test_a_supervised_process_is_restarted_with_back_off_then_given_up_loudly() 
     # Crashes in a row: the death (2), two failed restarts (3, 4 = the budget). Back-off 0.05 s, then 0.1 s.
     assert len(starts) == 3, starts
     assert starts[2] - starts[1] >= 0.09
+
+
+def test_a_replica_that_never_became_ready_keeps_counting_crashes_however_long_it_ran() -> None:
+    """A scoring script whose init() fails after more than ``stable_after_s`` (a slow model load, or a
+    busy machine) must still be given up on: only time served after readiness makes a crash count
+    start again (seen under CPU contention: the count restarted at 1 and the loop never ended)."""
+    import threading
+
+    spec = plan_cluster(cluster_args(tiny_deployment("blue", traffic_percent=100))).specs[0]
+    d = DeploymentState(spec=spec.deployments[0], plan=_plan(("blue", 100, 0)).deployments[0], desired=1)
+    policy = RestartPolicy(initial_backoff_s=0.5, max_backoff_s=30.0, max_crashes=5, stable_after_s=10.0)
+    events: list[str] = []
+    supervisor = Supervisor(
+        {"blue": d},
+        plan=_plan(("blue", 100, 0)),
+        traefik=None,  # type: ignore[arg-type]  # not used by the restart bookkeeping
+        metrics=None,
+        responder=None,  # type: ignore[arg-type]
+        logdir="/nonexistent",
+        lock=threading.RLock(),
+        on_event=events.append,
+        policy=policy,
+    )
+
+    def crash_after(ran_s: float, ready_after_s: float | None) -> None:
+        replica = Replica("blue", 0, 1234, ManagedProcess(["true"], env={}, log_path="/nonexistent/log"))
+        replica.started_at = 1000.0
+        if ready_after_s is not None:
+            replica.state, replica.ready_at = "ready", replica.started_at + ready_after_s
+        d.replicas.append(replica)
+        d.pending.clear()
+        supervisor._crashed(d, replica, replica.started_at + ran_s, "exited (code 3)")
+
+    for _ in range(5):
+        crash_after(ran_s=15.0, ready_after_s=None)  # init() fails after 15 s, every time
+    assert 0 in d.given_up and "crashed 5 times in a row" in d.given_up[0], events
+    assert d.failed is not None
+
+    d.given_up.clear()
+    d.failed = None
+    d.crashes.clear()
+    for _ in range(8):
+        crash_after(ran_s=70.0, ready_after_s=5.0)  # served for a minute before each crash: separate crashes
+    assert d.given_up == {} and d.crashes[0].crashes == 1
+    supervisor.close()

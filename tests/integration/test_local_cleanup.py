@@ -89,6 +89,28 @@ def test_a_failed_start_keeps_its_logs_where_the_error_says() -> None:
             assert "the weights are missing" in handle.read()
 
 
+def test_an_interrupted_run_keeps_its_logs_and_says_where() -> None:
+    """Issue 15: after Ctrl-C the logs were gone with the work directory."""
+    process = _local_up()
+    logdir = ""
+    try:
+        read_endpoint(process)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+        kept = [line.split("logs kept in ", 1)[1].strip() for line in stdout.splitlines() if "logs kept in " in line]
+        assert kept, stdout + stderr
+        logdir = kept[0]
+        assert os.path.isfile(os.path.join(logdir, "traefik.log")), os.listdir(logdir)
+        replica_logs = [name for name in os.listdir(logdir) if name != "traefik.log" and name.endswith(".log")]
+        assert replica_logs, os.listdir(logdir)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if logdir:
+            shutil.rmtree(logdir, ignore_errors=True)
+
+
 def test_a_kept_work_directory_holds_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ML_INFERENCE_LB_KEEP_WORKDIR", "1")
     spec = echo_cluster(echo_deployment("blue", traffic_percent=100), name="keep")

@@ -87,7 +87,7 @@ def _request(port: int, method: str, path: str, headers: dict[str, str]) -> tupl
 
 def test_only_the_public_port_serves_scoring_and_only_with_the_key(cluster: LocalCluster) -> None:
     ports = _listening_ports(cluster)
-    assert cluster.port in ports and len(ports) >= 5  # web, internal, two deployment hops, replicas, responder
+    assert cluster.port in ports and len(ports) >= 5  # web, internal, two replicas, status responder
     with_key = {"Authorization": f"Bearer {cluster.key}", "Content-Type": "application/json"}
     for port in ports:
         for method, path in PROBED_PATHS:

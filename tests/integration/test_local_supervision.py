@@ -38,23 +38,25 @@ def test_traefik_killed_under_load_is_restarted_and_reported() -> None:
                     answer = error
                 results.append((time.monotonic(), answer))
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.0)
-        old = local.traefik_pid
-        assert old is not None
-        killed_at = time.monotonic()
-        os.kill(old, signal.SIGKILL)
-        wait_until(
-            lambda: local.router_state == "restarting" or local.traefik_pid != old, 5, "the supervisor to notice"
-        )
-        wait_until(lambda: local.router_state == "up" and local.traefik_pid != old, 30, "traefik to be restarted")
-        back_at = time.monotonic()
-        time.sleep(1.5)
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
+        try:  # a failed wait must still stop the clients, or pytest never exits
+            time.sleep(1.0)
+            old = local.traefik_pid
+            assert old is not None
+            killed_at = time.monotonic()
+            os.kill(old, signal.SIGKILL)
+            wait_until(
+                lambda: local.router_state == "restarting" or local.traefik_pid != old, 5, "the supervisor to notice"
+            )
+            wait_until(lambda: local.router_state == "up" and local.traefik_pid != old, 30, "traefik to be restarted")
+            back_at = time.monotonic()
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
 
     assert any("traefik exited (signal SIGKILL); restarting it" in e for e in events), events
     assert any(e == "traefik restarted" for e in events), events

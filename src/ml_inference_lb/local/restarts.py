@@ -23,7 +23,8 @@ class RestartPolicy:
     max_crashes: int = 5
     """Crashes in a row (each within ``stable_after_s`` of its start) at which the local target gives up."""
     stable_after_s: float = 10.0
-    """A process that ran this long before exiting starts a new count."""
+    """A process that ran this long before exiting starts a new count (a replica: this long after it
+    became ready; one that was never ready always counts as a crash in a row)."""
 
     def __post_init__(self) -> None:
         if self.initial_backoff_s < 0 or self.max_backoff_s < self.initial_backoff_s:

@@ -278,7 +278,10 @@ class Supervisor:
         server's backlog while its workers boot."""
         self._remove(d, r)
         crashes = d.crashes.setdefault(r.index, CrashCount())
-        delay = crashes.record(self.policy, now - r.started_at)
+        # Only time served counts as a stable run: a replica whose init() fails after a slow start (or
+        # on a busy machine) would otherwise start a new count each time and never be given up.
+        served_s = 0.0 if r.ready_at is None else now - r.ready_at
+        delay = crashes.record(self.policy, served_s)
         if delay is None:
             lines = "\n".join(f"    | {line}" for line in failure_excerpt(r.process.log_tail(400)))
             d.given_up[r.index] = (
