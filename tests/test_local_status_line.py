@@ -17,6 +17,7 @@ class FakeCluster:
     statuses: dict[str, DeploymentStatus]
     router_state: str = "up"
     fatal: str | None = None
+    backing_states: dict[str, str] = field(default_factory=dict)
     spec: Any = field(init=False)
 
     def __post_init__(self) -> None:

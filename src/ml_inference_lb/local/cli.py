@@ -150,6 +150,9 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
             for failure in failures:
                 _say(f"{failure}\n  the other deployments keep serving", sys.stderr)
             failures.clear()
+        # Everything runs: from now on Ctrl-C, SIGTERM and SIGHUP only ask the loop below to end (exit 0). Set
+        # before the endpoint lines, so a signal sent as soon as the key is read is a normal stop.
+        serving.set()
         for name, scoring_uri, key in endpoints:
             if len(endpoints) > 1:
                 print(f"cluster: {name}")
@@ -160,7 +163,6 @@ def _serve(ns: argparse.Namespace, stop: threading.Event, serving: threading.Eve
             for name, azure_name in cluster.spec.deployment_names.items():
                 print(f"deployment: {prefix}{name} (azureml-model-deployment: {azure_name})", flush=True)
         _say("serving; press Ctrl-C to stop")
-        serving.set()  # from now on Ctrl-C, SIGTERM and SIGHUP only ask the loop below to end
         shown = ""
         everything: list[_Served] = [*clusters, *(served for _, served in watched)]
         while not stop.wait(0.5):
