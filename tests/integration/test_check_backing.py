@@ -36,7 +36,15 @@ def _check_folders() -> set[str]:
 
 
 def _servers(root: psutil.Process) -> list[psutil.Process]:
-    return [p for p in root.children(recursive=True) if p.name() in SERVERS]
+    """The Redis and PostgreSQL processes under ``root`` (one that ends while listed is left out)."""
+    found = []
+    for p in root.children(recursive=True):
+        try:
+            if p.name() in SERVERS:
+                found.append(p)
+        except psutil.Error:
+            continue
+    return found
 
 
 def _postmaster(servers: list[psutil.Process]) -> psutil.Process | None:
