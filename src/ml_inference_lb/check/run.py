@@ -1,5 +1,6 @@
 """Check 2: start one deployment for real, as the local target starts a replica (the Azure ML
-inference server with the scoring script, the model and the deployment's environment variables,
+inference server with the scoring script, the model, the deployment's environment variables and its backing
+services' connection variables (``backing``, see ``check/backing.py``),
 through ``_entry/replica.py`` and the launcher), and measure it.
 
 Measured: seconds from process start until the server answers its health route (what the local
@@ -17,7 +18,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,15 +97,22 @@ def worker_count(spec: DeploymentSpec) -> int:
 
 
 def start_and_measure(
-    cluster: str, spec: DeploymentSpec, samples: Sequence[str], *, timeout_s: float, request_timeout_s: float
+    cluster: str,
+    spec: DeploymentSpec,
+    samples: Sequence[str],
+    *,
+    timeout_s: float,
+    request_timeout_s: float,
+    backing: Mapping[str, str] | None = None,
 ) -> Measured:
-    """Start ``spec``'s replica 0, wait until ready (or exit, or ``timeout_s``), measure, score, stop."""
+    """Start ``spec``'s replica 0, wait until ready (or exit, or ``timeout_s``), measure, score, stop.
+    ``backing`` is its backing services' connection variables, as `local up` hands them to a replica."""
     workers = worker_count(spec)
     workdir = tempfile.mkdtemp(prefix=f"ml-inference-lb-check-{spec.name}-")
     secret = secrets.token_urlsafe(32)
     report_prefix = os.path.join(workdir, "imports")
     started = time.monotonic()
-    replica = new_replica(spec, 0, workdir, secret, extra_env={IMPORTS_REPORT_ENV: report_prefix})
+    replica = new_replica(spec, 0, workdir, secret, backing=backing, extra_env={IMPORTS_REPORT_ENV: report_prefix})
     headers = {INTERNAL_HEADER: secret}
     keep = False
     try:
