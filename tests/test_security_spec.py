@@ -173,3 +173,12 @@ def test_inference_pool_backend_refuses_what_it_cannot_honour() -> None:
     assert "pool's own identity" in problems["endpoint.identity"]
     assert "online endpoints only" in problems["secrets"]
     assert "inference_pool" in problems["deployments[0].secret_environment_variables"]
+
+
+def test_the_local_target_refuses_a_key_vault_reference_it_cannot_resolve_offline() -> None:
+    from ml_inference_lb.local.cluster import check_servable
+    from ml_inference_lb.local.errors import LocalTargetError
+
+    with pytest.raises(LocalTargetError) as error:
+        check_servable(build_spec("demo", with_secret()))
+    assert "deployments[0] (blue).secret_environment_variables.API_KEY: a Key Vault reference" in str(error.value)

@@ -89,7 +89,7 @@ def _run_cluster(
                 cluster.name,
                 "fail",
                 "cannot start its deployments locally",
-                "give local paths (see below); the local check runs what `local up` runs",
+                "see below for each setting that only Azure can serve; the local check runs what `local up` runs",
                 details=tuple(str(error).splitlines()[1:]),
             )
         )

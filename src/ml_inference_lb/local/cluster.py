@@ -68,8 +68,8 @@ class DeploymentStatus:
 
 
 def check_servable(spec: ClusterSpec) -> None:
-    """Raise :class:`LocalTargetError` for what cannot run offline: assets known only by id, and environment
-    variables whose value is a ``pulumi.Output``."""
+    """Raise :class:`LocalTargetError` for what cannot run offline: assets known only by id, environment
+    variables whose value is a ``pulumi.Output``, and Key Vault references."""
     problems = []
     for i, d in enumerate(spec.deployments):
         if d.model.path is None:
@@ -89,6 +89,13 @@ def check_servable(spec: ClusterSpec) -> None:
                 f"deployments[{i}] ({d.name}).environment_variables.{key}: a pulumi.Output (for example a "
                 "secret), which only Pulumi resolves and the local target, running offline, cannot; give a plain "
                 "string when the program runs locally (e.g. read it from os.environ)"
+            )
+        for key, _ in d.secret_environment:
+            problems.append(
+                f"deployments[{i}] ({d.name}).secret_environment_variables.{key}: a Key Vault reference, which "
+                "Azure ML resolves when the container starts (secret injection, docs/security.md) and the local "
+                "target, offline, cannot; to run the deployment locally, give the program a variant that sets the "
+                "variable in environment_variables from a local value (e.g. os.environ)"
             )
     if problems:
         raise LocalTargetError(
