@@ -18,14 +18,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Mapping
 
 from .errors import LocalTargetError
 from .probes import LOOPBACK
 from .processes import ManagedProcess
 from .redis_server import server_env
-from .server_logs import redact, redacted_tail
+from .server_logs import redact, redacted_tail, wait_until_serving
 from .unprivileged import RunAs, unreachable_folder
 
 SUPERUSER = "postgres"
@@ -140,19 +139,16 @@ class PostgresServer:
             stop_signal=signal.SIGINT,  # "fast shutdown": ends the sessions, no waiting for clients
         )
         self.process.start()
-        deadline = time.monotonic() + timeout_s
-        while not self.accepting():
-            if not self.process.running():
-                raise LocalTargetError(
-                    f"postgres exited ({self.process.exit_description()}) while starting; from {self.log_path}:\n"
-                    + redacted_tail(self.log_path, [self.superuser_password])
-                )
-            if time.monotonic() > deadline:
-                self.process.stop()
-                raise LocalTargetError(
-                    f"postgres did not accept connections within {timeout_s:.0f} s; see {self.log_path}"
-                )
-            time.sleep(0.1)
+        wait_until_serving(
+            self.process,
+            self.accepting,
+            name="postgres",
+            log_path=self.log_path,
+            secrets=[self.superuser_password],
+            timeout_s=timeout_s,
+            not_serving="did not accept connections",
+            poll_s=0.1,
+        )
 
     def accepting(self) -> bool:
         """``pg_isready``: the server accepts connections (no login needed)."""

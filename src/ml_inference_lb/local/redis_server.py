@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
-from .errors import LocalTargetError
 from .probes import LOOPBACK
 from .processes import ManagedProcess
-from .server_logs import redacted_tail
+from .server_logs import wait_until_serving
 
 SERVER_ENV_ALLOW_LIST = ("PATH", "LANG", "TZ")
 
@@ -65,17 +63,16 @@ class RedisServer:
             stdin_data=redis_config(self.port, self.password, self.directory).encode(),
         )
         self.process.start()
-        deadline = time.monotonic() + timeout_s
-        while not self.ping():
-            if not self.process.running():
-                raise LocalTargetError(
-                    f"redis-server exited ({self.process.exit_description()}) while starting; from {self.log_path}:\n"
-                    + redacted_tail(self.log_path, [self.password])
-                )
-            if time.monotonic() > deadline:
-                self.process.stop()
-                raise LocalTargetError(f"redis-server did not answer within {timeout_s:.0f} s; see {self.log_path}")
-            time.sleep(0.05)
+        wait_until_serving(
+            self.process,
+            self.ping,
+            name="redis-server",
+            log_path=self.log_path,
+            secrets=[self.password],
+            timeout_s=timeout_s,
+            not_serving="did not answer",
+            poll_s=0.05,
+        )
 
     def ping(self, timeout_s: float = 1.0) -> bool:
         """True when the server answers ``AUTH`` and ``PING`` (RESP inline commands)."""

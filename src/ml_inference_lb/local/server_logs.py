@@ -1,8 +1,12 @@
-"""Showing a backing server's output without its secrets."""
+"""Starting a backing server and showing its output without its secrets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+
+from .errors import LocalTargetError
+from .processes import ManagedProcess
 
 REDACTED = "[redacted]"
 
@@ -22,3 +26,29 @@ def redacted_tail(path: str, secrets: Iterable[str], lines: int = 20) -> str:
     except OSError:
         return "    (no output)"
     return redact("\n".join(f"    | {line}" for line in tail), list(secrets))
+
+
+def wait_until_serving(
+    process: ManagedProcess,
+    serving: Callable[[], bool],
+    *,
+    name: str,
+    log_path: str,
+    secrets: Iterable[str],
+    timeout_s: float,
+    not_serving: str,
+    poll_s: float,
+) -> None:
+    """Wait until ``serving()`` holds for a started server; if it exits first, raise with its redacted log
+    tail; if ``timeout_s`` passes, stop it and raise ``"<name> <not_serving> within ..."``."""
+    deadline = time.monotonic() + timeout_s
+    while not serving():
+        if not process.running():
+            raise LocalTargetError(
+                f"{name} exited ({process.exit_description()}) while starting; from {log_path}:\n"
+                + redacted_tail(log_path, secrets)
+            )
+        if time.monotonic() > deadline:
+            process.stop()
+            raise LocalTargetError(f"{name} {not_serving} within {timeout_s:.0f} s; see {log_path}")
+        time.sleep(poll_s)
